@@ -1,0 +1,1 @@
+//! Proof Key for Code Exchange (RFC 7636). Work in progress.

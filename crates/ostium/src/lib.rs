@@ -1,0 +1,1 @@
+//! Ostium facade. Work in progress.
