@@ -31,9 +31,9 @@ impl SeededRng {
     }
 
     fn refill(&mut self) {
-        let mut input = [0u8; 16];
-        input[..8].copy_from_slice(&self.seed.to_le_bytes());
-        input[8..].copy_from_slice(&self.counter.to_le_bytes());
+        let mut input = Vec::with_capacity(16);
+        input.extend_from_slice(&self.seed.to_le_bytes());
+        input.extend_from_slice(&self.counter.to_le_bytes());
         self.block.copy_from_slice(digest(&SHA256, &input).as_ref());
         self.counter = self.counter.wrapping_add(1);
         self.used = 0;
@@ -43,10 +43,14 @@ impl SeededRng {
 impl SecureRng for SeededRng {
     fn fill(&mut self, dest: &mut [u8]) -> Result<(), RandomFailure> {
         for byte in dest {
-            if self.used == self.block.len() {
-                self.refill();
-            }
-            *byte = self.block[self.used];
+            let next = match self.block.get(self.used) {
+                Some(next) => *next,
+                None => {
+                    self.refill();
+                    self.block[0]
+                }
+            };
+            *byte = next;
             self.used += 1;
         }
         Ok(())

@@ -1,1 +1,2 @@
+//! Placeholder until the walkthrough lands.
 fn main() {}
