@@ -1,1 +1,12 @@
-//! Proof Key for Code Exchange (RFC 7636). Work in progress.
+#![doc = include_str!("../README.md")]
+
+mod challenge;
+mod constant_time;
+mod error;
+mod exchange;
+mod verifier;
+
+pub use challenge::{CodeChallenge, CodeChallengeMethod};
+pub use error::PkceError;
+pub use exchange::verify_exchange;
+pub use verifier::CodeVerifier;
