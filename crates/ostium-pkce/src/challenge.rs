@@ -183,7 +183,12 @@ impl CodeChallenge {
     ///
     /// [`PkceError::Mismatch`] (`invalid_grant` at the token endpoint).
     pub fn verify(&self, verifier: &CodeVerifier) -> Result<(), PkceError> {
-        let presented = sha256(verifier.as_str().as_bytes());
+        self.verify_checked(verifier.as_str())
+    }
+
+    /// [`verify`](Self::verify) for a string whose verifier syntax the caller already checked.
+    pub(crate) fn verify_checked(&self, verifier: &str) -> Result<(), PkceError> {
+        let presented = sha256(verifier.as_bytes());
         let expected = match &self.0 {
             Inner::S256 { digest, .. } => *digest,
             Inner::Plain(value) => sha256(value.as_bytes()),

@@ -2,7 +2,7 @@
 
 use crate::challenge::CodeChallenge;
 use crate::error::PkceError;
-use crate::verifier::CodeVerifier;
+use crate::verifier::check_unreserved;
 
 /// Decides the PKCE part of an authorization-code exchange.
 ///
@@ -41,6 +41,10 @@ pub fn verify_exchange(
         (None, None) => Ok(()),
         (None, Some(_)) => Err(PkceError::UnexpectedVerifier),
         (Some(_), None) => Err(PkceError::MissingVerifier),
-        (Some(challenge), Some(verifier)) => challenge.verify(&CodeVerifier::parse(verifier)?),
+        (Some(challenge), Some(verifier)) => {
+            // Syntax first (RFC 7636 §4.1), without copying the secret into a `CodeVerifier`.
+            check_unreserved(verifier)?;
+            challenge.verify_checked(verifier)
+        }
     }
 }
