@@ -1,0 +1,564 @@
+//! The parameter multimap of query strings and `application/x-www-form-urlencoded` bodies
+//! (RFC 6749 §3.1, §3.2, Appendix B).
+//!
+//! Rules applied while parsing:
+//! - a parameter sent without a value, or with an empty one, counts as omitted (RFC 6749 §3.1);
+//!   it is dropped before anything else, so `a=&a=x` holds `a` once;
+//! - unknown parameters are kept (extensions read them with [`Params::single`] or
+//!   [`Params::unknown`]); typed requests ignore them;
+//! - a repeated parameter is kept in the multimap but refused by every typed parser with
+//!   `invalid_request` naming it (RFC 6749 §3.1, §3.2) — [`Params::first_repeated`] finds it;
+//! - percent-decoding is strict: a malformed `%` escape or a value that is not UTF-8 after decoding
+//!   is refused rather than silently replaced by `U+FFFD` (a lossy decoder would turn two
+//!   different `client_id` byte strings into one);
+//! - total size, per-value size and the number of parameters are bounded ([`ParamLimits`]).
+//!
+//! Output uses `url`'s `form_urlencoded` serializer.
+
+use std::fmt;
+
+use crate::error::{AuthorizationErrorCode, ErrorResponse, TokenErrorCode};
+
+/// Bounds on what [`Params`] accepts. The defaults suit every endpoint of this crate, including
+/// authorization requests carrying a `request` object, `claims` and `authorization_details`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamLimits {
+    /// Largest query string or body, in bytes (default 64 KiB).
+    pub max_total_bytes: usize,
+    /// Largest decoded name or value, in bytes (default 32 KiB).
+    pub max_value_bytes: usize,
+    /// Most `name=value` pairs (default 128).
+    pub max_params: usize,
+}
+
+impl Default for ParamLimits {
+    fn default() -> Self {
+        Self {
+            max_total_bytes: 64 * 1024,
+            max_value_bytes: 32 * 1024,
+            max_params: 128,
+        }
+    }
+}
+
+/// Why a query string or form body was refused. Every variant is `invalid_request`
+/// (RFC 6749 §4.1.2.1, §5.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParamsError {
+    /// A parameter appears more than once (RFC 6749 §3.1, §3.2).
+    Repeated {
+        /// Its name.
+        name: String,
+    },
+    /// The input is larger than [`ParamLimits::max_total_bytes`].
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// More pairs than [`ParamLimits::max_params`].
+    TooMany {
+        /// The limit.
+        limit: usize,
+    },
+    /// A decoded name or value longer than [`ParamLimits::max_value_bytes`].
+    ValueTooLong {
+        /// The parameter name (cut to 64 bytes).
+        name: String,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A `%` not followed by two hexadecimal digits, at this byte offset of the input.
+    MalformedPercentEncoding {
+        /// Byte offset.
+        at: usize,
+    },
+    /// A name or value that is not UTF-8 once decoded, at this byte offset of the input.
+    NotUtf8 {
+        /// Byte offset of the pair.
+        at: usize,
+    },
+    /// The body's `Content-Type` is not `application/x-www-form-urlencoded` (with an optional
+    /// `charset=UTF-8`) (RFC 6749 §3.2, Appendix B).
+    UnsupportedContentType {
+        /// What was received, if anything (cut to 64 bytes).
+        found: Option<String>,
+    },
+    /// The request used an HTTP method the endpoint does not allow (RFC 6749 §3.2: POST only at
+    /// the token endpoint).
+    MethodNotAllowed {
+        /// The method received.
+        method: String,
+    },
+}
+
+impl ParamsError {
+    /// The error response this maps to at the authorization endpoint.
+    pub fn to_authorization_error(&self) -> ErrorResponse<AuthorizationErrorCode> {
+        ErrorResponse::new(AuthorizationErrorCode::InvalidRequest)
+            .with_description(&self.to_string())
+    }
+
+    /// The error response this maps to at a back-channel endpoint (token, revocation,
+    /// introspection, device authorization, PAR).
+    pub fn to_token_error(&self) -> ErrorResponse<TokenErrorCode> {
+        ErrorResponse::new(TokenErrorCode::InvalidRequest).with_description(&self.to_string())
+    }
+}
+
+impl fmt::Display for ParamsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Repeated { name } => write!(f, "parameter {name} is repeated"),
+            Self::TooLarge { limit } => write!(f, "parameters exceed {limit} bytes"),
+            Self::TooMany { limit } => write!(f, "more than {limit} parameters"),
+            Self::ValueTooLong { name, limit } => {
+                write!(f, "parameter {name} exceeds {limit} bytes")
+            }
+            Self::MalformedPercentEncoding { at } => {
+                write!(f, "malformed percent-encoding at byte {at}")
+            }
+            Self::NotUtf8 { at } => write!(f, "parameter at byte {at} is not UTF-8"),
+            Self::UnsupportedContentType { found: Some(found) } => write!(
+                f,
+                "content type {found} is not application/x-www-form-urlencoded"
+            ),
+            Self::UnsupportedContentType { found: None } => {
+                f.write_str("content type application/x-www-form-urlencoded is required")
+            }
+            Self::MethodNotAllowed { method } => write!(f, "method {method} is not allowed"),
+        }
+    }
+}
+
+impl std::error::Error for ParamsError {}
+
+/// Cuts input-derived text for error messages: at most 64 bytes, on a character boundary.
+pub(crate) fn clip(text: &str) -> String {
+    clip_to(text, 64)
+}
+
+/// Cuts a parser's complaint to 256 bytes.
+pub(crate) fn clip_long(text: &str) -> String {
+    clip_to(text, 256)
+}
+
+fn clip_to(text: &str, limit: usize) -> String {
+    let mut end = text.len().min(limit);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default().to_owned()
+}
+
+/// Parameters from a query string or form body: a multimap in arrival order, with empty values
+/// already dropped (RFC 6749 §3.1).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    /// An empty multimap, to build parameters for writing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Parses a query string (without the leading `?`) with the default limits.
+    ///
+    /// # Errors
+    ///
+    /// [`ParamsError`] for size limits and malformed encoding. Repetition is not an error here
+    /// (see [`first_repeated`](Self::first_repeated)).
+    pub fn parse_query(query: &str) -> Result<Self, ParamsError> {
+        Self::parse_query_with(query, &ParamLimits::default())
+    }
+
+    /// Parses a query string with explicit limits.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse_query`](Self::parse_query).
+    pub fn parse_query_with(query: &str, limits: &ParamLimits) -> Result<Self, ParamsError> {
+        Self::decode(query.as_bytes(), limits)
+    }
+
+    /// Parses an `application/x-www-form-urlencoded` body after checking its `Content-Type`
+    /// (RFC 6749 §3.2, Appendix B). The media type is compared case-insensitively; the only
+    /// parameter that matters is `charset`, which must be `UTF-8` when present.
+    ///
+    /// # Errors
+    ///
+    /// [`ParamsError::UnsupportedContentType`], or as [`parse_query`](Self::parse_query).
+    pub fn parse_form(content_type: Option<&str>, body: &[u8]) -> Result<Self, ParamsError> {
+        Self::parse_form_with(content_type, body, &ParamLimits::default())
+    }
+
+    /// Parses a form body with explicit limits.
+    ///
+    /// # Errors
+    ///
+    /// As [`parse_form`](Self::parse_form).
+    pub fn parse_form_with(
+        content_type: Option<&str>,
+        body: &[u8],
+        limits: &ParamLimits,
+    ) -> Result<Self, ParamsError> {
+        check_form_content_type(content_type)?;
+        Self::decode(body, limits)
+    }
+
+    fn decode(input: &[u8], limits: &ParamLimits) -> Result<Self, ParamsError> {
+        if input.len() > limits.max_total_bytes {
+            return Err(ParamsError::TooLarge {
+                limit: limits.max_total_bytes,
+            });
+        }
+        let mut pairs = Vec::new();
+        let mut offset = 0;
+        let mut count = 0usize;
+        for piece in input.split(|&b| b == b'&') {
+            let at = offset;
+            offset += piece.len() + 1;
+            if piece.is_empty() {
+                continue;
+            }
+            count += 1;
+            if count > limits.max_params {
+                return Err(ParamsError::TooMany {
+                    limit: limits.max_params,
+                });
+            }
+            let (raw_name, raw_value) = match piece.iter().position(|&b| b == b'=') {
+                Some(eq) => (
+                    piece.get(..eq).unwrap_or_default(),
+                    piece.get(eq + 1..).unwrap_or_default(),
+                ),
+                None => (piece, &[][..]),
+            };
+            let name = percent_decode(raw_name, at)?;
+            let value = percent_decode(raw_value, at + raw_name.len() + 1)?;
+            if name.len() > limits.max_value_bytes || value.len() > limits.max_value_bytes {
+                return Err(ParamsError::ValueTooLong {
+                    name: clip(&String::from_utf8_lossy(&name)),
+                    limit: limits.max_value_bytes,
+                });
+            }
+            let name = String::from_utf8(name).map_err(|_| ParamsError::NotUtf8 { at })?;
+            let value = String::from_utf8(value).map_err(|_| ParamsError::NotUtf8 { at })?;
+            // RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were
+            // omitted from the request." A pair without a name is no parameter at all.
+            if name.is_empty() || value.is_empty() {
+                continue;
+            }
+            pairs.push((name, value));
+        }
+        Ok(Self { pairs })
+    }
+
+    /// Appends a parameter (for writing). An empty value is skipped, as it would be omitted on
+    /// parsing.
+    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        let value = value.into();
+        if !value.is_empty() {
+            self.pairs.push((name.into(), value));
+        }
+    }
+
+    /// Appends a parameter if `value` is present.
+    pub fn push_opt(&mut self, name: impl Into<String>, value: Option<impl Into<String>>) {
+        if let Some(value) = value {
+            self.push(name, value);
+        }
+    }
+
+    /// The value of `name` when it appears at most once.
+    ///
+    /// # Errors
+    ///
+    /// [`ParamsError::Repeated`] when `name` appears more than once.
+    pub fn single(&self, name: &str) -> Result<Option<&str>, ParamsError> {
+        let mut found = self
+            .pairs
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str());
+        let first = found.next();
+        if found.next().is_some() {
+            return Err(ParamsError::Repeated { name: clip(name) });
+        }
+        Ok(first)
+    }
+
+    /// Every value of `name`, in arrival order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether `name` is present.
+    pub fn contains(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(n, _)| n == name)
+    }
+
+    /// The first parameter name that appears more than once, if any.
+    pub fn first_repeated(&self) -> Option<&str> {
+        self.pairs.iter().enumerate().find_map(|(i, (name, _))| {
+            self.pairs
+                .get(..i)
+                .unwrap_or_default()
+                .iter()
+                .any(|(n, _)| n == name)
+                .then_some(name.as_str())
+        })
+    }
+
+    /// Refuses any repeated parameter (RFC 6749 §3.1, §3.2).
+    ///
+    /// # Errors
+    ///
+    /// [`ParamsError::Repeated`] naming the first repeated parameter.
+    pub fn ensure_no_repeats(&self) -> Result<(), ParamsError> {
+        match self.first_repeated() {
+            Some(name) => Err(ParamsError::Repeated { name: clip(name) }),
+            None => Ok(()),
+        }
+    }
+
+    /// The parameters whose names are not in `known`, in arrival order.
+    pub fn unknown<'a>(
+        &'a self,
+        known: &'a [&'a str],
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.iter().filter(move |(n, _)| !known.contains(n))
+    }
+
+    /// All pairs in arrival order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// The number of pairs.
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Whether there are no pairs.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// The `application/x-www-form-urlencoded` serialization (also valid as a query string).
+    pub fn encode(&self) -> String {
+        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &self.pairs {
+            serializer.append_pair(name, value);
+        }
+        serializer.finish()
+    }
+}
+
+impl fmt::Debug for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values may be secrets (client_secret, code, refresh_token, code_verifier, assertions).
+        f.debug_list()
+            .entries(self.pairs.iter().map(|(name, _)| name))
+            .finish()
+    }
+}
+
+impl<N: Into<String>, V: Into<String>> FromIterator<(N, V)> for Params {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(iter: I) -> Self {
+        let mut params = Self::new();
+        for (name, value) in iter {
+            params.push(name, value);
+        }
+        params
+    }
+}
+
+/// Checks a body's `Content-Type` for `application/x-www-form-urlencoded` with an optional
+/// `charset=UTF-8` (RFC 6749 Appendix B).
+///
+/// # Errors
+///
+/// [`ParamsError::UnsupportedContentType`].
+pub fn check_form_content_type(content_type: Option<&str>) -> Result<(), ParamsError> {
+    let refuse = || ParamsError::UnsupportedContentType {
+        found: content_type.map(clip),
+    };
+    let value = content_type.ok_or_else(refuse)?;
+    let mut parts = value.split(';');
+    let media = parts.next().unwrap_or_default().trim();
+    if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return Err(refuse());
+    }
+    for parameter in parts {
+        let parameter = parameter.trim();
+        if parameter.is_empty() {
+            continue;
+        }
+        let (name, value) = parameter.split_once('=').ok_or_else(refuse)?;
+        if name.trim().eq_ignore_ascii_case("charset") {
+            let value = value.trim();
+            let value = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(value);
+            if !value.eq_ignore_ascii_case("utf-8") {
+                return Err(refuse());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes `+` to space and `%HH` to its byte; refuses a malformed escape.
+fn percent_decode(input: &[u8], base: usize) -> Result<Vec<u8>, ParamsError> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut iter = input.iter().copied().enumerate();
+    while let Some((i, b)) = iter.next() {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let high = iter.next().and_then(|(_, h)| hex(h));
+                let low = iter.next().and_then(|(_, l)| hex(l));
+                match (high, low) {
+                    (Some(high), Some(low)) => out.push(high << 4 | low),
+                    _ => return Err(ParamsError::MalformedPercentEncoding { at: base + i }),
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn req_2_empty_values_count_as_omitted() {
+        let params = Params::parse_query("a=&b&c=1&=x&&d=2").unwrap();
+        assert_eq!(
+            params.iter().collect::<Vec<_>>(),
+            vec![("c", "1"), ("d", "2")]
+        );
+        assert_eq!(params.single("a").unwrap(), None);
+        let params = Params::parse_query("scope=&scope=openid").unwrap();
+        assert_eq!(params.single("scope").unwrap(), Some("openid"));
+    }
+
+    #[test]
+    fn req_3_repeated_parameter_is_named() {
+        let params = Params::parse_query("a=1&b=2&a=3").unwrap();
+        assert_eq!(params.first_repeated(), Some("a"));
+        assert_eq!(
+            params.single("a"),
+            Err(ParamsError::Repeated { name: "a".into() })
+        );
+        assert_eq!(params.single("b").unwrap(), Some("2"));
+        let error = params.ensure_no_repeats().unwrap_err();
+        assert_eq!(
+            error.to_token_error().error_description.unwrap().as_str(),
+            "parameter a is repeated"
+        );
+    }
+
+    #[test]
+    fn decoding_is_strict() {
+        let params = Params::parse_query("a=b+c%20d%2B&e%3D=%E2%9C%93").unwrap();
+        assert_eq!(params.single("a").unwrap(), Some("b c d+"));
+        assert_eq!(params.single("e=").unwrap(), Some("\u{2713}"));
+        assert_eq!(
+            Params::parse_query("a=%zz"),
+            Err(ParamsError::MalformedPercentEncoding { at: 2 })
+        );
+        assert_eq!(
+            Params::parse_query("a=%4"),
+            Err(ParamsError::MalformedPercentEncoding { at: 2 })
+        );
+        assert_eq!(
+            Params::parse_query("x=1&a=%FF"),
+            Err(ParamsError::NotUtf8 { at: 4 })
+        );
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        let limits = ParamLimits {
+            max_total_bytes: 20,
+            max_value_bytes: 4,
+            max_params: 2,
+        };
+        assert_eq!(
+            Params::parse_query_with(&"a".repeat(21), &limits),
+            Err(ParamsError::TooLarge { limit: 20 })
+        );
+        assert_eq!(
+            Params::parse_query_with("a=1&b=2&c=3", &limits),
+            Err(ParamsError::TooMany { limit: 2 })
+        );
+        assert_eq!(
+            Params::parse_query_with("a=12345", &limits),
+            Err(ParamsError::ValueTooLong {
+                name: "a".into(),
+                limit: 4
+            })
+        );
+        assert!(Params::parse_query_with("a=1234&b=5", &limits).is_ok());
+    }
+
+    #[test]
+    fn content_type_is_checked() {
+        let ok = [
+            "application/x-www-form-urlencoded",
+            "Application/X-WWW-Form-Urlencoded",
+            "application/x-www-form-urlencoded; charset=UTF-8",
+            "application/x-www-form-urlencoded;charset=\"utf-8\"",
+            "application/x-www-form-urlencoded ; charset=utf-8 ; foo=bar",
+        ];
+        for content_type in ok {
+            assert!(
+                Params::parse_form(Some(content_type), b"a=1").is_ok(),
+                "{content_type}"
+            );
+        }
+        let bad = [
+            None,
+            Some("application/json"),
+            Some("multipart/form-data"),
+            Some("application/x-www-form-urlencoded; charset=ISO-8859-1"),
+            Some("application/x-www-form-urlencodedx"),
+            Some("application/x-www-form-urlencoded; charset"),
+        ];
+        for content_type in bad {
+            assert!(matches!(
+                Params::parse_form(content_type, b"a=1"),
+                Err(ParamsError::UnsupportedContentType { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn encode_round_trips_and_debug_hides_values() {
+        let params: Params = [("client_secret", "s3cr3t &=+%"), ("a", "\u{e9}")]
+            .into_iter()
+            .collect();
+        let encoded = params.encode();
+        assert_eq!(Params::parse_query(&encoded).unwrap(), params);
+        assert!(!format!("{params:?}").contains("s3cr3t"));
+    }
+}
