@@ -1,0 +1,641 @@
+//! The JOSE header of a JWS (RFC 7515 §4), parsed strictly.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+use crate::algorithm::Algorithm;
+use crate::error::{CritError, JwsError};
+use crate::jwk::Jwk;
+use crate::strict_json::{
+    DuplicateGuard, NameSeed, Problem, Stash, StrSeed, StrictIgnore, Text, fail,
+};
+
+/// Header parameters defined by RFC 7515 §4.1 and RFC 7518 §4.1 that `crit` must never list
+/// (RFC 7515 §4.1.11: "Producers MUST NOT include Header Parameter names defined by this
+/// specification or [JWA] for use with JWS").
+const REGISTERED: [&str; 11] = [
+    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit",
+];
+
+/// A header's members as read, before checks.
+#[derive(Default)]
+pub(crate) struct RawHeader<'de> {
+    alg: Option<Cow<'de, str>>,
+    kid: Option<Cow<'de, str>>,
+    typ: Option<Cow<'de, str>>,
+    cty: Option<Cow<'de, str>>,
+    jku: Option<Cow<'de, str>>,
+    x5u: Option<Cow<'de, str>>,
+    jwk: Option<crate::jwk::json::RawJwk<'de>>,
+    crit: Option<Vec<Cow<'de, str>>>,
+    b64: Option<bool>,
+    has_x5: bool,
+}
+
+/// Reads one header object (protected or unprotected: the checks that differ happen later).
+pub(crate) struct HeaderSeed<'s> {
+    pub(crate) stash: &'s mut Stash,
+    pub(crate) guard: &'s mut DuplicateGuard,
+    pub(crate) depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for HeaderSeed<'_> {
+    type Value = RawHeader<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HeaderSeed<'_> {
+    type Value = RawHeader<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JOSE header object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let stash = self.stash;
+        let mut raw = RawHeader::default();
+        while let Some(name) = map.next_key_seed(NameSeed)? {
+            if !self.guard.insert(&name) {
+                return Err(fail(
+                    stash,
+                    Problem::Duplicate(crate::strict_json::truncated(&name)),
+                ));
+            }
+            let slot: (&mut Option<Cow<'de, str>>, &'static str) = match &*name {
+                "alg" => (&mut raw.alg, "alg"),
+                "kid" => (&mut raw.kid, "kid"),
+                "typ" => (&mut raw.typ, "typ"),
+                "cty" => (&mut raw.cty, "cty"),
+                "jku" => (&mut raw.jku, "jku"),
+                "x5u" => (&mut raw.x5u, "x5u"),
+                "jwk" => {
+                    raw.jwk =
+                        Some(map.next_value_seed(crate::jwk::json::RawJwkSeed {
+                            stash: &mut *stash,
+                        })?);
+                    continue;
+                }
+                "crit" => {
+                    raw.crit = Some(map.next_value_seed(CritSeed { stash: &mut *stash })?);
+                    continue;
+                }
+                "b64" => {
+                    raw.b64 = Some(map.next_value_seed(BoolSeed { stash: &mut *stash })?);
+                    continue;
+                }
+                other => {
+                    raw.has_x5 |= matches!(other, "x5c" | "x5t" | "x5t#S256");
+                    let Some(depth) = self.depth.checked_sub(1) else {
+                        return Err(fail(stash, Problem::TooDeep));
+                    };
+                    map.next_value_seed(StrictIgnore {
+                        stash: &mut *stash,
+                        depth,
+                    })?;
+                    continue;
+                }
+            };
+            *slot.0 = Some(map.next_value_seed(StrSeed {
+                stash: &mut *stash,
+                name: slot.1,
+            })?);
+        }
+        Ok(raw)
+    }
+}
+
+struct BoolSeed<'s> {
+    stash: &'s mut Stash,
+}
+
+impl<'de> DeserializeSeed<'de> for BoolSeed<'_> {
+    type Value = bool;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
+        match serde::Deserialize::deserialize(deserializer) {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                let _: D::Error = fail(self.stash, Problem::Invalid("b64", "must be a boolean"));
+                Err(e)
+            }
+        }
+    }
+}
+
+struct CritSeed<'s> {
+    stash: &'s mut Stash,
+}
+
+impl<'de> DeserializeSeed<'de> for CritSeed<'_> {
+    type Value = Vec<Cow<'de, str>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CritSeed<'_> {
+    type Value = Vec<Cow<'de, str>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of strings")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut names = Vec::new();
+        loop {
+            match seq.next_element_seed(crate::strict_json::NameSeed) {
+                Ok(Some(name)) => {
+                    if names.len() == REGISTERED.len() {
+                        return Err(fail(
+                            self.stash,
+                            Problem::Invalid("crit", "too many entries"),
+                        ));
+                    }
+                    names.push(name);
+                }
+                Ok(None) => return Ok(names),
+                Err(e) => {
+                    let _: A::Error = fail(
+                        self.stash,
+                        Problem::Invalid("crit", "not an array of strings"),
+                    );
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(fail(
+            self.stash,
+            Problem::Invalid("crit", "not an array of strings"),
+        ))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Err(fail(
+            self.stash,
+            Problem::Invalid("crit", "not an array of strings"),
+        ))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(fail(
+            self.stash,
+            Problem::Invalid("crit", "not an array of strings"),
+        ))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(fail(
+            self.stash,
+            Problem::Invalid("crit", "not an array of strings"),
+        ))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(fail(
+            self.stash,
+            Problem::Invalid("crit", "not an array of strings"),
+        ))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(fail(
+            self.stash,
+            Problem::Invalid("crit", "not an array of strings"),
+        ))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(fail(
+            self.stash,
+            Problem::Invalid("crit", "not an array of strings"),
+        ))
+    }
+}
+
+/// Maps a problem found while reading header JSON to a [`JwsError`].
+pub(crate) fn header_error(stash: Stash, error: &serde_json::Error) -> JwsError {
+    match stash {
+        Some(Problem::Duplicate(name)) => JwsError::DuplicateMember(name),
+        Some(Problem::TooDeep) => JwsError::TooLarge("header nesting depth"),
+        Some(Problem::Invalid("crit", _)) => JwsError::Critical(CritError::NotAnArrayOfStrings),
+        Some(Problem::Invalid("jwk", why)) => JwsError::EmbeddedKey(why.to_owned()),
+        Some(problem @ (Problem::Invalid(..) | Problem::OutOfRange(_))) => {
+            JwsError::InvalidHeader(problem.to_string())
+        }
+        None => JwsError::InvalidHeader(error.to_string()),
+    }
+}
+
+/// A verified or parsed JOSE header (RFC 7515 §4).
+///
+/// Only `alg` (and `crit`/`b64`) influence verification; `kid` is a hint for key selection, and
+/// `jwk`, `jku`, `x5u` and `x5c` never supply the verifying key (RFC 8725 §3.10): a DPoP proof's
+/// embedded key is used only through [`verify_with_embedded_jwk`](crate::verify_with_embedded_jwk).
+#[derive(Clone)]
+pub struct Header {
+    raw: String,
+    alg: Algorithm,
+    kid: Option<Text>,
+    typ: Option<Text>,
+    cty: Option<Text>,
+    jku: Option<Text>,
+    x5u: Option<Text>,
+    jwk: Option<Box<Jwk>>,
+    b64: bool,
+}
+
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Header")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid())
+            .field("typ", &self.typ())
+            .field("cty", &self.content_type())
+            .field("jwk", &self.jwk)
+            .field("b64", &self.b64)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Header {
+    /// The algorithm (`alg`, RFC 7515 §4.1.1).
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The key ID hint (`kid`, RFC 7515 §4.1.4).
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_ref().map(|t| t.resolve(self.raw.as_bytes()))
+    }
+
+    /// The media type of the whole JWS (`typ`, RFC 7515 §4.1.9), as written.
+    pub fn typ(&self) -> Option<&str> {
+        self.typ.as_ref().map(|t| t.resolve(self.raw.as_bytes()))
+    }
+
+    /// The payload's media type (`cty`, RFC 7515 §4.1.10).
+    pub fn content_type(&self) -> Option<&str> {
+        self.cty.as_ref().map(|t| t.resolve(self.raw.as_bytes()))
+    }
+
+    /// The JWK Set URL (`jku`). Never fetched by this crate, never used to find a key.
+    pub fn jwk_set_url(&self) -> Option<&str> {
+        self.jku.as_ref().map(|t| t.resolve(self.raw.as_bytes()))
+    }
+
+    /// The X.509 URL (`x5u`). Never fetched by this crate, never used to find a key.
+    pub fn x509_url(&self) -> Option<&str> {
+        self.x5u.as_ref().map(|t| t.resolve(self.raw.as_bytes()))
+    }
+
+    /// The embedded public key (`jwk`, RFC 7515 §4.1.3). It is never used to verify this JWS
+    /// except through the explicit DPoP-style API.
+    pub fn embedded_jwk(&self) -> Option<&Jwk> {
+        self.jwk.as_deref()
+    }
+
+    /// Whether the payload is base64url-encoded (`b64`, RFC 7797 §3; `true` when absent).
+    pub fn is_payload_encoded(&self) -> bool {
+        self.b64
+    }
+
+    /// The protected header's JSON text, for reading extension parameters.
+    pub fn protected_json(&self) -> &str {
+        &self.raw
+    }
+
+    /// Whether `typ` equals `expected` as RFC 7515 §4.1.9 compares media types: ASCII
+    /// case-insensitively, with an `application/` prefix optional on either side.
+    pub fn typ_is(&self, expected: &str) -> bool {
+        self.typ().is_some_and(|typ| media_type_eq(typ, expected))
+    }
+}
+
+/// RFC 7515 §4.1.9: "it is RECOMMENDED that the "application/" prefix be omitted"; "MIME Media Type
+/// values ... are case insensitive".
+pub(crate) fn media_type_eq(a: &str, b: &str) -> bool {
+    fn strip(s: &str) -> &str {
+        match s.get(..12) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("application/") => {
+                s.get(12..).unwrap_or("")
+            }
+            _ => s,
+        }
+    }
+    strip(a).eq_ignore_ascii_case(strip(b))
+}
+
+/// Parses one protected header (RFC 7515 §5.2 steps 2–5) from its decoded JSON.
+pub(crate) fn parse_protected(raw: String, depth: usize) -> Result<Header, JwsError> {
+    let mut guard = DuplicateGuard::new();
+    let fields = {
+        let mut stash = None;
+        let mut deserializer = serde_json::Deserializer::from_str(&raw);
+        let fields = HeaderSeed {
+            stash: &mut stash,
+            guard: &mut guard,
+            depth,
+        }
+        .deserialize(&mut deserializer)
+        .and_then(|fields| deserializer.end().map(|()| fields))
+        .map_err(|e| header_error(stash.take(), &e))?;
+        Finished::from_raw(fields, None, raw.as_bytes())?
+    };
+    Ok(fields.into_header(raw))
+}
+
+/// A header whose members were checked, with text spans into the protected header's JSON.
+pub(crate) struct Finished {
+    alg: Algorithm,
+    kid: Option<Text>,
+    typ: Option<Text>,
+    cty: Option<Text>,
+    jku: Option<Text>,
+    x5u: Option<Text>,
+    jwk: Option<Box<Jwk>>,
+    b64: bool,
+}
+
+impl Finished {
+    /// Checks a protected header and, for the JSON serialization, its unprotected companion
+    /// (already known to be disjoint); spans refer to `buffer` (the protected header's JSON).
+    pub(crate) fn from_raw(
+        mut protected: RawHeader<'_>,
+        mut unprotected: Option<RawHeader<'_>>,
+        buffer: &[u8],
+    ) -> Result<Finished, JwsError> {
+        let protected_jwk = protected.jwk.take();
+        let unprotected_jwk = unprotected.as_mut().and_then(|u| u.jwk.take());
+        if let Some(u) = &unprotected {
+            if u.crit.is_some() || u.b64.is_some() {
+                return Err(JwsError::Critical(CritError::Unprotected));
+            }
+        }
+        // crit (RFC 7515 §4.1.11) and b64 (RFC 7797 §3, §6).
+        let mut b64 = true;
+        if let Some(crit) = &protected.crit {
+            if crit.is_empty() {
+                return Err(CritError::Empty.into());
+            }
+            for (i, name) in crit.iter().enumerate() {
+                if crit.get(..i).unwrap_or(&[]).contains(name) {
+                    return Err(CritError::Duplicate(crate::strict_json::truncated(name)).into());
+                }
+                if REGISTERED.contains(&&**name) {
+                    return Err(CritError::Registered(crate::strict_json::truncated(name)).into());
+                }
+                if name != "b64" {
+                    return Err(CritError::Unknown(crate::strict_json::truncated(name)).into());
+                }
+                match protected.b64 {
+                    Some(value) => b64 = value,
+                    None => return Err(CritError::Absent("b64".to_owned()).into()),
+                }
+            }
+        } else if protected.b64.is_some() {
+            return Err(CritError::B64NotCritical.into());
+        }
+
+        let merged = Merge {
+            protected: &protected,
+            unprotected: unprotected.as_ref(),
+        };
+        let alg = merged
+            .pick(|h| h.alg.as_ref())
+            .ok_or(JwsError::InvalidHeader("missing \"alg\"".to_owned()))?;
+        let alg = Algorithm::from_name(alg.1)?;
+        let text = |found: Option<(bool, &str)>| {
+            found.map(|(is_protected, value)| {
+                if is_protected {
+                    Text::new(Cow::Borrowed(value), buffer)
+                } else {
+                    Text::Owned(value.into())
+                }
+            })
+        };
+        let kid = merged.pick(|h| h.kid.as_ref());
+        if let Some((_, kid)) = kid {
+            crate::jwk::check_kid_for_header(kid)
+                .map_err(|e| JwsError::InvalidHeader(e.to_string()))?;
+        }
+        let jwk = match (protected_jwk, unprotected_jwk) {
+            (Some(raw), _) | (None, Some(raw)) => {
+                let key = raw
+                    .build(crate::jwk::Checks { ec_point: false })
+                    .map_err(|e| JwsError::EmbeddedKey(e.to_string()))?;
+                if key.is_private() {
+                    return Err(JwsError::EmbeddedKey(
+                        "holds private or symmetric key material".to_owned(),
+                    ));
+                }
+                Some(Box::new(key))
+            }
+            (None, None) => None,
+        };
+        Ok(Finished {
+            alg,
+            kid: text(kid),
+            typ: text(merged.pick(|h| h.typ.as_ref())),
+            cty: text(merged.pick(|h| h.cty.as_ref())),
+            jku: text(merged.pick(|h| h.jku.as_ref())),
+            x5u: text(merged.pick(|h| h.x5u.as_ref())),
+            jwk,
+            b64,
+        })
+    }
+
+    pub(crate) fn into_header(self, raw: String) -> Header {
+        Header {
+            raw,
+            alg: self.alg,
+            kid: self.kid,
+            typ: self.typ,
+            cty: self.cty,
+            jku: self.jku,
+            x5u: self.x5u,
+            jwk: self.jwk,
+            b64: self.b64,
+        }
+    }
+}
+
+struct Merge<'a, 'de> {
+    protected: &'a RawHeader<'de>,
+    unprotected: Option<&'a RawHeader<'de>>,
+}
+
+impl<'a, 'de> Merge<'a, 'de> {
+    /// The member from whichever header has it (they are disjoint), and whether it is protected.
+    fn pick(
+        &self,
+        get: impl Fn(&'a RawHeader<'de>) -> Option<&'a Cow<'de, str>>,
+    ) -> Option<(bool, &'a str)> {
+        match get(self.protected) {
+            Some(value) => Some((true, value)),
+            None => self
+                .unprotected
+                .and_then(&get)
+                .map(|value| (false, &**value)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jwk::MAX_KID_LEN;
+
+    fn parse(json: &str) -> Result<Header, JwsError> {
+        parse_protected(json.to_owned(), 8)
+    }
+
+    #[test]
+    fn parses_registered_members() {
+        let h = parse(r#"{"alg":"ES256","kid":"k1","typ":"dpop+jwt","cty":"JWT","jku":"https://x","ext":[1]}"#).unwrap();
+        assert_eq!(h.algorithm(), Algorithm::Es256);
+        assert_eq!(h.kid(), Some("k1"));
+        assert_eq!(h.typ(), Some("dpop+jwt"));
+        assert_eq!(h.content_type(), Some("JWT"));
+        assert_eq!(h.jwk_set_url(), Some("https://x"));
+        assert!(h.is_payload_encoded());
+    }
+
+    #[test]
+    fn escaped_values_are_unescaped() {
+        let h = parse(r#"{"alg":"HS256","kid":"a\u0062c"}"#).unwrap();
+        assert_eq!(h.kid(), Some("abc"));
+    }
+
+    #[test]
+    fn typ_comparison_follows_rfc7515() {
+        let h = parse(r#"{"alg":"HS256","typ":"Application/AT+JWT"}"#).unwrap();
+        assert!(h.typ_is("at+jwt"));
+        assert!(h.typ_is("application/at+jwt"));
+        assert!(!h.typ_is("jwt"));
+        assert!(media_type_eq("JWT", "jwt"));
+        assert!(!media_type_eq("application/", "x"));
+    }
+
+    #[test]
+    fn alg_problems() {
+        assert_eq!(
+            parse(r#"{"alg":"none"}"#).unwrap_err(),
+            JwsError::UnsecuredAlgorithm
+        );
+        assert_eq!(
+            parse(r#"{"alg":"\u006eone"}"#).unwrap_err(),
+            JwsError::UnsecuredAlgorithm
+        );
+        assert!(matches!(
+            parse(r#"{"typ":"JWT"}"#),
+            Err(JwsError::InvalidHeader(_))
+        ));
+        assert!(matches!(
+            parse(r#"{"alg":256}"#),
+            Err(JwsError::InvalidHeader(_))
+        ));
+        assert_eq!(
+            parse(r#"{"alg":"HS256","\u0061lg":"none"}"#).unwrap_err(),
+            JwsError::DuplicateMember("alg".to_owned())
+        );
+    }
+
+    #[test]
+    fn crit_rules() {
+        let crit = |json: &str| match parse(json) {
+            Err(JwsError::Critical(c)) => c,
+            other => panic!("{json}: {other:?}"),
+        };
+        assert_eq!(crit(r#"{"alg":"HS256","crit":[]}"#), CritError::Empty);
+        assert_eq!(
+            crit(r#"{"alg":"HS256","crit":"b64","b64":false}"#),
+            CritError::NotAnArrayOfStrings
+        );
+        assert_eq!(
+            crit(r#"{"alg":"HS256","crit":[1]}"#),
+            CritError::NotAnArrayOfStrings
+        );
+        assert_eq!(
+            crit(r#"{"alg":"HS256","crit":["alg"]}"#),
+            CritError::Registered("alg".into())
+        );
+        assert_eq!(
+            crit(r#"{"alg":"HS256","crit":["exp"],"exp":1}"#),
+            CritError::Unknown("exp".into())
+        );
+        assert_eq!(
+            crit(r#"{"alg":"HS256","crit":["b64"]}"#),
+            CritError::Absent("b64".into())
+        );
+        assert_eq!(
+            crit(r#"{"alg":"HS256","crit":["b64","b64"],"b64":false}"#),
+            CritError::Duplicate("b64".into())
+        );
+        assert_eq!(
+            crit(r#"{"alg":"HS256","b64":false}"#),
+            CritError::B64NotCritical
+        );
+        let h = parse(r#"{"alg":"HS256","b64":false,"crit":["b64"]}"#).unwrap();
+        assert!(!h.is_payload_encoded());
+    }
+
+    #[test]
+    fn kid_rules_apply_to_headers() {
+        assert!(matches!(
+            parse(r#"{"alg":"HS256","kid":7}"#),
+            Err(JwsError::InvalidHeader(_))
+        ));
+        assert!(matches!(
+            parse(r#"{"alg":"HS256","kid":"a\u0000b"}"#),
+            Err(JwsError::InvalidHeader(_))
+        ));
+        assert!(matches!(
+            parse(r#"{"alg":"HS256","kid":"a\r\nb"}"#),
+            Err(JwsError::InvalidHeader(_))
+        ));
+        let long = format!(
+            r#"{{"alg":"HS256","kid":"{}"}}"#,
+            "k".repeat(MAX_KID_LEN + 1)
+        );
+        assert!(matches!(parse(&long), Err(JwsError::InvalidHeader(_))));
+        assert_eq!(
+            parse(r#"{"alg":"HS256","kid":"../../etc/passwd"}"#)
+                .unwrap()
+                .kid(),
+            Some("../../etc/passwd")
+        );
+    }
+
+    #[test]
+    fn embedded_private_keys_are_refused() {
+        let h = parse(r#"{"alg":"ES256","jwk":{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}"#)
+            .unwrap();
+        assert!(h.embedded_jwk().is_some());
+        let private = r#"{"alg":"EdDSA","jwk":{"kty":"OKP","crv":"Ed25519","d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}"#;
+        assert!(matches!(parse(private), Err(JwsError::EmbeddedKey(_))));
+        let oct = r#"{"alg":"HS256","jwk":{"kty":"oct","k":"AAAA"}}"#;
+        assert!(matches!(parse(oct), Err(JwsError::EmbeddedKey(_))));
+    }
+
+    #[test]
+    fn nesting_is_limited() {
+        let deep = format!(
+            r#"{{"alg":"HS256","x":{}1{}}}"#,
+            "[".repeat(20),
+            "]".repeat(20)
+        );
+        assert_eq!(
+            parse(&deep).unwrap_err(),
+            JwsError::TooLarge("header nesting depth")
+        );
+    }
+}

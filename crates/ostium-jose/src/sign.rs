@@ -1,0 +1,285 @@
+//! JWS signing in the compact serialization (RFC 7515 §5.1, §7.1).
+
+use serde::Serialize;
+
+use crate::algorithm::Algorithm;
+use crate::base64url;
+use crate::crypto::MAX_SIGNATURE_LEN;
+use crate::error::{JwsError, KeyError};
+use crate::header::{Header, parse_protected};
+use crate::jwk::{Jwk, Kid};
+use crate::limits::Limits;
+
+/// The protected header of a JWS to sign (RFC 7515 §4.1).
+#[derive(Clone, Debug)]
+pub struct SigningHeader {
+    alg: Algorithm,
+    typ: Option<String>,
+    kid: Option<Kid>,
+    cty: Option<String>,
+    jwk: Option<Jwk>,
+    unencoded: bool,
+}
+
+impl SigningHeader {
+    /// A header with `alg` only.
+    pub fn new(algorithm: Algorithm) -> Self {
+        SigningHeader {
+            alg: algorithm,
+            typ: None,
+            kid: None,
+            cty: None,
+            jwk: None,
+            unencoded: false,
+        }
+    }
+
+    /// Sets `typ` (explicit typing, RFC 8725 §3.11), e.g. `"JWT"`, `"at+jwt"`, `"dpop+jwt"`.
+    #[must_use]
+    pub fn typ(mut self, typ: &str) -> Self {
+        self.typ = Some(typ.to_owned());
+        self
+    }
+
+    /// Sets `kid`.
+    #[must_use]
+    pub fn kid(mut self, kid: Kid) -> Self {
+        self.kid = Some(kid);
+        self
+    }
+
+    /// Sets `cty` (RFC 7515 §4.1.10).
+    #[must_use]
+    pub fn content_type(mut self, cty: &str) -> Self {
+        self.cty = Some(cty.to_owned());
+        self
+    }
+
+    /// Embeds the signer's public key as `jwk` (for DPoP proofs, RFC 9449 §4.2). Private members
+    /// are never embedded: the key's public form is used.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Rejected`] for a symmetric key.
+    pub fn embed_public_key(mut self, key: &Jwk) -> Result<Self, KeyError> {
+        self.jwk = Some(key.to_public()?);
+        Ok(self)
+    }
+
+    /// Signs the payload unencoded (`"b64": false`, `"crit": ["b64"]`, RFC 7797).
+    #[must_use]
+    pub fn unencoded_payload(mut self) -> Self {
+        self.unencoded = true;
+        self
+    }
+
+    /// The header JSON, members in a fixed order.
+    fn to_json(&self) -> String {
+        let mut out = String::with_capacity(64);
+        out.push_str("{\"alg\":\"");
+        out.push_str(self.alg.name());
+        out.push('"');
+        let mut member = |name: &str, value: &str| {
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push_str("\":");
+            // A string always serializes.
+            out.push_str(&serde_json::to_string(value).unwrap_or_default());
+        };
+        if let Some(typ) = &self.typ {
+            member("typ", typ);
+        }
+        if let Some(cty) = &self.cty {
+            member("cty", cty);
+        }
+        if let Some(kid) = &self.kid {
+            member("kid", kid.as_str());
+        }
+        if let Some(jwk) = &self.jwk {
+            out.push_str(",\"jwk\":");
+            out.push_str(&jwk.to_json());
+        }
+        if self.unencoded {
+            out.push_str(",\"b64\":false,\"crit\":[\"b64\"]");
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// Signs JWSs with one key and one protected header, encoded once (RFC 7515 §5.1).
+///
+/// ```
+/// use ostium_jose::{Algorithm, Jwk, JwsVerifier, Signer, SigningHeader};
+/// use ostium_testkit::SeededRng;
+///
+/// let key = Jwk::generate(Algorithm::EdDsa, &mut SeededRng::new(1))?;
+/// let signer = Signer::new(&key, &SigningHeader::new(Algorithm::EdDsa).typ("JWT"))?;
+/// let token = signer.sign(b"{\"sub\":\"alice\"}")?;
+/// let verified = JwsVerifier::new(&key, Algorithm::EdDsa).verify_compact(&token)?;
+/// assert_eq!(verified.payload(), b"{\"sub\":\"alice\"}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Signer<'k> {
+    key: &'k Jwk,
+    header: Header,
+    encoded_header: String,
+}
+
+impl<'k> Signer<'k> {
+    /// A signer for `key` with `header`.
+    ///
+    /// # Errors
+    ///
+    /// [`JwsError::KeyAlgorithmMismatch`] when the key is not bound to (or cannot compute) the
+    /// header's algorithm, [`JwsError::KeyUsageNotPermitted`] when its `use`/`key_ops` forbid
+    /// signing, [`JwsError::Key`] with [`KeyError::NotPrivate`] for a public key.
+    pub fn new(key: &'k Jwk, header: &SigningHeader) -> Result<Self, JwsError> {
+        Signer::with_protected_header(key, &header.to_json())
+    }
+
+    /// A signer using `protected_json` byte for byte as the protected header (for reproducing
+    /// known-answer vectors whose header has particular whitespace). The header is parsed and
+    /// checked like a received one.
+    ///
+    /// # Errors
+    ///
+    /// Header errors as for verification, and the errors of [`Signer::new`].
+    pub fn with_protected_header(key: &'k Jwk, protected_json: &str) -> Result<Self, JwsError> {
+        let limits = Limits::default();
+        if protected_json.len() > limits.max_header_len {
+            return Err(JwsError::TooLarge("protected header length"));
+        }
+        let header = parse_protected(protected_json.to_owned(), limits.max_depth)?;
+        key.check_binding(header.algorithm(), true)?;
+        if !key.is_private() {
+            return Err(JwsError::Key(KeyError::NotPrivate));
+        }
+        Ok(Signer {
+            key,
+            encoded_header: base64url::encode(protected_json.as_bytes()),
+            header,
+        })
+    }
+
+    /// The protected header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Signs `payload` into a compact JWS.
+    ///
+    /// # Errors
+    ///
+    /// [`JwsError::UnencodedPayload`] when the header says `b64: false` and the payload holds a
+    /// `.` or is not printable ASCII (RFC 7797 §5.2); key errors from ring.
+    pub fn sign(&self, payload: &[u8]) -> Result<String, JwsError> {
+        let mut out = self.start(payload.len());
+        if self.header.is_payload_encoded() {
+            base64url::encode_append(payload, &mut out);
+        } else {
+            if !payload.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
+                || payload.contains(&b'.')
+            {
+                return Err(JwsError::UnencodedPayload(
+                    "an unencoded compact payload must be printable ASCII without '.' (use detached)",
+                ));
+            }
+            out.extend(payload.iter().map(|b| char::from(*b)));
+        }
+        self.finish(out, None)
+    }
+
+    /// Signs `payload` into a compact JWS with detached content (RFC 7515 Appendix F): the
+    /// payload part is empty and the payload travels separately.
+    ///
+    /// # Errors
+    ///
+    /// Key errors from ring.
+    pub fn sign_detached(&self, payload: &[u8]) -> Result<String, JwsError> {
+        let out = self.start(0);
+        let mut input = Vec::with_capacity(out.len() + base64url::encoded_len(payload.len()));
+        input.extend_from_slice(out.as_bytes());
+        if self.header.is_payload_encoded() {
+            input.extend_from_slice(base64url::encode(payload).as_bytes());
+        } else {
+            input.extend_from_slice(payload);
+        }
+        self.finish(out, Some(&input))
+    }
+
+    /// Serializes `claims` as JSON and signs it (a JWT, RFC 7519 §7.1).
+    ///
+    /// # Errors
+    ///
+    /// [`JwsError::InvalidPayload`] when `claims` does not serialize; key errors from ring.
+    pub fn sign_json<T: Serialize + ?Sized>(&self, claims: &T) -> Result<String, JwsError> {
+        let json =
+            serde_json::to_vec(claims).map_err(|e| JwsError::InvalidPayload(e.to_string()))?;
+        self.sign(&json)
+    }
+
+    fn start(&self, payload_len: usize) -> String {
+        let mut out = String::with_capacity(
+            self.encoded_header.len()
+                + 2
+                + base64url::encoded_len(payload_len)
+                + base64url::encoded_len(MAX_SIGNATURE_LEN / 2),
+        );
+        out.push_str(&self.encoded_header);
+        out.push('.');
+        out
+    }
+
+    fn finish(&self, mut out: String, input: Option<&[u8]>) -> Result<String, JwsError> {
+        let mut signature = Vec::with_capacity(512);
+        self.key.sign_raw(
+            self.header.algorithm(),
+            input.unwrap_or(out.as_bytes()),
+            &mut signature,
+        )?;
+        out.push('.');
+        base64url::encode_append(&signature, &mut out);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_json_escapes_and_orders_members() {
+        let header = SigningHeader::new(Algorithm::Hs256)
+            .typ("at+jwt")
+            .kid(Kid::new("k\"1").unwrap())
+            .unencoded_payload();
+        assert_eq!(
+            header.to_json(),
+            r#"{"alg":"HS256","typ":"at+jwt","kid":"k\"1","b64":false,"crit":["b64"]}"#
+        );
+    }
+
+    #[test]
+    fn public_keys_cannot_sign() {
+        let key = Jwk::from_json(
+            r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            Signer::new(&key, &SigningHeader::new(Algorithm::EdDsa)).err(),
+            Some(JwsError::Key(KeyError::NotPrivate))
+        );
+    }
+
+    #[test]
+    fn keys_sign_only_their_algorithm() {
+        let key = Jwk::from_symmetric_key(&[3; 64], Algorithm::Hs512).unwrap();
+        assert_eq!(
+            Signer::new(&key, &SigningHeader::new(Algorithm::Hs256)).err(),
+            Some(JwsError::KeyAlgorithmMismatch(Algorithm::Hs256))
+        );
+        assert!(Signer::new(&key, &SigningHeader::new(Algorithm::Hs512)).is_ok());
+    }
+}

@@ -1,0 +1,319 @@
+//! JWS verification (RFC 7515 §5.2) for the compact serialization, and the checks shared with the
+//! JSON serializations and the embedded-key API.
+
+use crate::algorithm::{Algorithm, AlgorithmSet};
+use crate::base64url;
+use crate::crypto::MAX_SIGNATURE_LEN;
+use crate::error::{JwsError, Part};
+use crate::header::{Header, parse_protected};
+use crate::jwk::Jwk;
+use crate::keys::KeySource;
+use crate::limits::Limits;
+
+/// A JWS whose signature verified: its header and decoded payload.
+#[derive(Clone, Debug)]
+pub struct VerifiedJws {
+    pub(crate) header: Header,
+    pub(crate) payload: Vec<u8>,
+}
+
+impl VerifiedJws {
+    /// The protected header (merged with the unprotected one for the JSON serializations).
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The payload bytes (decoded from base64url unless `b64` was `false`).
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// Takes the payload.
+    pub fn into_payload(self) -> Vec<u8> {
+        self.payload
+    }
+}
+
+/// The three parts of a compact JWS (RFC 7515 §7.1), split without allocation.
+pub(crate) struct CompactParts<'t> {
+    pub(crate) header: &'t [u8],
+    pub(crate) payload: &'t [u8],
+    pub(crate) signature: &'t [u8],
+    /// `header '.' payload`, the JWS Signing Input when the payload is encoded in place.
+    pub(crate) signing_input: &'t [u8],
+}
+
+/// Splits a compact JWS into exactly three parts, after checking its length.
+pub(crate) fn split_compact<'t>(
+    token: &'t [u8],
+    limits: &Limits,
+) -> Result<CompactParts<'t>, JwsError> {
+    if token.len() > limits.max_token_len {
+        return Err(JwsError::TooLarge("token length"));
+    }
+    let mut dots = token
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'.')
+        .map(|(i, _)| i);
+    let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
+        return Err(JwsError::Malformed("a compact JWS has exactly three parts"));
+    };
+    let header = token.get(..first).unwrap_or_default();
+    let payload = token.get(first + 1..second).unwrap_or_default();
+    let signature = token.get(second + 1..).unwrap_or_default();
+    let signing_input = token.get(..second).unwrap_or_default();
+    if header.is_empty() {
+        return Err(JwsError::Malformed("empty protected header"));
+    }
+    if header.len() > limits.max_header_len {
+        return Err(JwsError::TooLarge("protected header length"));
+    }
+    Ok(CompactParts {
+        header,
+        payload,
+        signature,
+        signing_input,
+    })
+}
+
+/// Decodes and parses an encoded protected header.
+pub(crate) fn decode_header(encoded: &[u8], limits: &Limits) -> Result<Header, JwsError> {
+    let bytes = base64url::decode(encoded).ok_or(JwsError::InvalidBase64(Part::Header))?;
+    let json =
+        String::from_utf8(bytes).map_err(|_| JwsError::InvalidHeader("not UTF-8".to_owned()))?;
+    parse_protected(json, limits.max_depth)
+}
+
+/// Verifies `signature_b64` over `signing_input` with `key` under `algorithm`.
+pub(crate) fn verify_signature(
+    key: &Jwk,
+    algorithm: Algorithm,
+    signing_input: &[u8],
+    signature_b64: &[u8],
+) -> Result<(), JwsError> {
+    let mut buffer = [0u8; MAX_SIGNATURE_LEN];
+    if signature_b64.len() > base64url::encoded_len(MAX_SIGNATURE_LEN) {
+        return Err(JwsError::InvalidSignature);
+    }
+    let len = base64url::decode_slice(signature_b64, &mut buffer)
+        .ok_or(JwsError::InvalidBase64(Part::Signature))?;
+    let signature = buffer.get(..len).unwrap_or_default();
+    if key.verifying().verify(algorithm, signing_input, signature) {
+        Ok(())
+    } else {
+        Err(JwsError::InvalidSignature)
+    }
+}
+
+/// Verifies JWSs against pinned keys and an algorithm allow-list (RFC 7515 §5.2, RFC 8725 §3.1).
+///
+/// ```
+/// use ostium_jose::{Algorithm, Jwk, JwsVerifier};
+///
+/// // RFC 7515 Appendix A.1.
+/// let key = Jwk::from_json(r#"{"kty":"oct","k":"AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"}"#)?;
+/// let token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+/// let verified = JwsVerifier::new(&key, Algorithm::Hs256).verify_compact(token)?;
+/// assert_eq!(verified.header().typ(), Some("JWT"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct JwsVerifier<K> {
+    keys: K,
+    algorithms: AlgorithmSet,
+    limits: Limits,
+    unencoded: bool,
+}
+
+impl<K: KeySource> JwsVerifier<K> {
+    /// A verifier that accepts exactly `algorithms`, with keys from `keys`.
+    pub fn new(keys: K, algorithms: impl Into<AlgorithmSet>) -> Self {
+        JwsVerifier {
+            keys,
+            algorithms: algorithms.into(),
+            limits: Limits::default(),
+            unencoded: false,
+        }
+    }
+
+    /// Replaces the default [`Limits`].
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Accepts JWSs with an unencoded payload (`"b64": false` listed in `crit`, RFC 7797). Off by
+    /// default: such a JWS is rejected with [`JwsError::UnencodedPayload`].
+    #[must_use]
+    pub fn allow_unencoded_payload(mut self) -> Self {
+        self.unencoded = true;
+        self
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The header checks before any key is touched: allow-list and `b64` policy.
+    pub(crate) fn check_header(&self, header: &Header) -> Result<(), JwsError> {
+        if !self.algorithms.contains(header.algorithm()) {
+            return Err(JwsError::AlgorithmNotAllowed(header.algorithm()));
+        }
+        if !header.is_payload_encoded() && !self.unencoded {
+            return Err(JwsError::UnencodedPayload("not allowed by this verifier"));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn key(&self, header: &Header) -> Result<&Jwk, JwsError> {
+        let key = self.keys.key_for(header.kid(), header.algorithm())?;
+        // Whatever the source returned, the binding is checked here once more.
+        key.check_binding(header.algorithm(), false)?;
+        Ok(key)
+    }
+
+    /// Verifies a compact JWS (RFC 7515 §7.1).
+    ///
+    /// # Errors
+    ///
+    /// A [`JwsError`] saying exactly which check failed (show the peer only
+    /// [`Error::peer_error`](crate::Error::peer_error)).
+    pub fn verify_compact(&self, token: &str) -> Result<VerifiedJws, JwsError> {
+        let parts = split_compact(token.as_bytes(), &self.limits)?;
+        let header = decode_header(parts.header, &self.limits)?;
+        self.check_header(&header)?;
+        let key = self.key(&header)?;
+        verify_signature(
+            key,
+            header.algorithm(),
+            parts.signing_input,
+            parts.signature,
+        )?;
+        let payload = if header.is_payload_encoded() {
+            base64url::decode(parts.payload).ok_or(JwsError::InvalidBase64(Part::Payload))?
+        } else {
+            parts.payload.to_vec()
+        };
+        Ok(VerifiedJws { header, payload })
+    }
+
+    /// Verifies a compact JWS with detached content (RFC 7515 Appendix F): the payload part of
+    /// `token` is empty and `payload` is the content, raw (it is base64url-encoded here unless the
+    /// header says `"b64": false`, RFC 7797).
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_compact`](JwsVerifier::verify_compact), and
+    /// [`JwsError::Malformed`] when the token's payload part is not empty.
+    pub fn verify_compact_detached(
+        &self,
+        token: &str,
+        payload: &[u8],
+    ) -> Result<VerifiedJws, JwsError> {
+        let parts = split_compact(token.as_bytes(), &self.limits)?;
+        if !parts.payload.is_empty() {
+            return Err(JwsError::Malformed(
+                "a detached JWS has an empty payload part",
+            ));
+        }
+        let header = decode_header(parts.header, &self.limits)?;
+        self.check_header(&header)?;
+        let key = self.key(&header)?;
+        let mut input =
+            Vec::with_capacity(parts.header.len() + 1 + base64url::encoded_len(payload.len()));
+        input.extend_from_slice(parts.header);
+        input.push(b'.');
+        if header.is_payload_encoded() {
+            input.extend_from_slice(base64url::encode(payload).as_bytes());
+        } else {
+            input.extend_from_slice(payload);
+        }
+        verify_signature(key, header.algorithm(), &input, parts.signature)?;
+        Ok(VerifiedJws {
+            header,
+            payload: payload.to_vec(),
+        })
+    }
+}
+
+/// Verifies a compact JWS with the public key in its own `jwk` header (RFC 7515 §4.1.3), as a
+/// DPoP proof requires (RFC 9449 §4.3 step 8): **this proves only that the sender holds that key**.
+/// The caller must then bind the key to something it trusts, e.g. compare
+/// `header().embedded_jwk().thumbprint(Sha256)` with the access token's `cnf.jkt`.
+///
+/// The embedded key must be public and asymmetric, `alg` must be in `algorithms` and fit it, and
+/// `b64: false` is refused.
+///
+/// # Errors
+///
+/// [`JwsError::EmbeddedKey`] when there is no usable `jwk`, and the errors of
+/// [`JwsVerifier::verify_compact`].
+pub fn verify_with_embedded_jwk(
+    token: &str,
+    algorithms: impl Into<AlgorithmSet>,
+    limits: &Limits,
+) -> Result<VerifiedJws, JwsError> {
+    let algorithms = algorithms.into();
+    let parts = split_compact(token.as_bytes(), limits)?;
+    let header = decode_header(parts.header, limits)?;
+    if !algorithms.contains(header.algorithm()) {
+        return Err(JwsError::AlgorithmNotAllowed(header.algorithm()));
+    }
+    if header.algorithm().is_symmetric() {
+        return Err(JwsError::EmbeddedKey(
+            "a symmetric algorithm cannot use an embedded key".to_owned(),
+        ));
+    }
+    if !header.is_payload_encoded() {
+        return Err(JwsError::UnencodedPayload(
+            "not allowed with an embedded key",
+        ));
+    }
+    let key = header
+        .embedded_jwk()
+        .ok_or_else(|| JwsError::EmbeddedKey("the header has no jwk".to_owned()))?;
+    key.check_binding(header.algorithm(), false)?;
+    verify_signature(
+        key,
+        header.algorithm(),
+        parts.signing_input,
+        parts.signature,
+    )?;
+    let payload = base64url::decode(parts.payload).ok_or(JwsError::InvalidBase64(Part::Payload))?;
+    Ok(VerifiedJws { header, payload })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_requires_exactly_three_parts() {
+        let limits = Limits::default();
+        for bad in ["", "a", "a.b", "a.b.c.d", "a.b.c.", ".b.c"] {
+            assert!(split_compact(bad.as_bytes(), &limits).is_err(), "{bad}");
+        }
+        let parts = split_compact(b"h.p.s", &limits).unwrap();
+        assert_eq!(
+            (
+                parts.header,
+                parts.payload,
+                parts.signature,
+                parts.signing_input
+            ),
+            (&b"h"[..], &b"p"[..], &b"s"[..], &b"h.p"[..])
+        );
+    }
+
+    #[test]
+    fn length_is_checked_before_splitting() {
+        let limits = Limits::default();
+        let dots = ".".repeat(1_000_000);
+        assert_eq!(
+            split_compact(dots.as_bytes(), &limits).err(),
+            Some(JwsError::TooLarge("token length"))
+        );
+    }
+}
