@@ -363,8 +363,16 @@ impl<K: KeySource> JwsVerifier<K> {
                         )));
                     }
                 }
-                Finished::from_raw(protected, unprotected, protected_json.as_bytes())?
-                    .into_header(protected_json)
+                match Finished::from_raw(protected, unprotected, protected_json.as_bytes()) {
+                    Ok(finished) => finished.into_header(protected_json),
+                    // A signature with an algorithm this crate lacks (RFC 7520 §4.8's ES512) is
+                    // skipped, not fatal: another signature may verify.
+                    Err(error @ JwsError::UnsupportedAlgorithm(_)) => {
+                        last_error = error;
+                        continue;
+                    }
+                    Err(error) => return Err(error),
+                }
             };
             // RFC 7797 §3: b64 must be the same in every signature.
             if encoded

@@ -246,6 +246,11 @@ fn secret(name: &'static str, value: Option<&Cow<'_, str>>) -> Result<Secret, Ke
 const RSA_MEMBERS: [&str; 8] = ["n", "e", "d", "p", "q", "dp", "dq", "qi"];
 
 impl RawJwk<'_> {
+    /// The `kid` as written, before checks.
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
     fn present(&self, name: &str) -> bool {
         match name {
             "crv" => self.crv.is_some(),

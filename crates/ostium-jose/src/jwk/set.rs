@@ -23,6 +23,9 @@ pub const MAX_JWKS_KEYS: usize = 64;
 pub struct SkippedKey {
     /// The position of the key in `keys`.
     pub index: usize,
+    /// The key's `kid`, if it had a string one. A `kid` shared with a skipped key makes lookups
+    /// by that `kid` ambiguous (Wycheproof `DuplicateKid`).
+    pub kid: Option<String>,
     /// Why it was ignored.
     pub reason: KeyError,
 }
@@ -158,9 +161,10 @@ impl JwkSet {
     fn from_raw(raw: Vec<RawJwk<'_>>) -> Result<JwkSet, KeyError> {
         let mut set = JwkSet::default();
         for (index, raw) in raw.into_iter().enumerate() {
+            let kid = raw.kid().map(str::to_owned);
             match raw.build(Checks { ec_point: true }) {
                 Ok(key) => set.keys.push(key),
-                Err(reason) => set.skipped.push(SkippedKey { index, reason }),
+                Err(reason) => set.skipped.push(SkippedKey { index, kid, reason }),
             }
         }
         set.check_mixed()?;
@@ -245,7 +249,7 @@ impl JwkSet {
     /// # Errors
     ///
     /// [`JwsError::NoMatchingKey`] when no key qualifies, [`JwsError::AmbiguousKey`] when more
-    /// than one does.
+    /// than one does, or when `kid` also names a key of the document that was skipped.
     pub fn find(&self, kid: Option<&str>, algorithm: Algorithm) -> Result<&Jwk, JwsError> {
         self.select(kid, algorithm, false)
     }
@@ -279,6 +283,11 @@ impl JwkSet {
                 continue;
             }
             if found.replace(key).is_some() {
+                return Err(JwsError::AmbiguousKey);
+            }
+        }
+        if let (Some(kid), Some(_)) = (kid, found) {
+            if self.skipped.iter().any(|s| s.kid.as_deref() == Some(kid)) {
                 return Err(JwsError::AmbiguousKey);
             }
         }
@@ -351,6 +360,18 @@ mod tests {
     #[test]
     fn duplicate_kids_are_ambiguous() {
         let set = JwkSet::from_json(&format!(r#"{{"keys":[{HS},{HS}]}}"#)).unwrap();
+        assert_eq!(
+            set.find(Some("a"), Algorithm::Hs256),
+            Err(JwsError::AmbiguousKey)
+        );
+    }
+
+    #[test]
+    fn a_kid_shared_with_a_skipped_key_is_ambiguous() {
+        let weak = r#"{"kty":"oct","kid":"a","alg":"HS256","k":"AAAA"}"#;
+        let set = JwkSet::from_json(&format!(r#"{{"keys":[{HS},{weak}]}}"#)).unwrap();
+        assert_eq!(set.len(), 1);
+        assert_eq!(set.skipped()[0].kid.as_deref(), Some("a"));
         assert_eq!(
             set.find(Some("a"), Algorithm::Hs256),
             Err(JwsError::AmbiguousKey)
