@@ -2,6 +2,9 @@
 //! provenance): RFC 7515 Appendix A, RFC 7519 §3.1/§6.1, RFC 7520 §3 and §4, RFC 7638 §3.1,
 //! RFC 7797 §4, RFC 8037 Appendix A, RFC 9449.
 
+// Test helpers outside #[test] functions may unwrap: a failure is a failing test.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
 use ostium_jose::{
     Algorithm, AlgorithmSet, ClaimsError, Error, HashAlgorithm, Jwk, JwkSet, JwsError, JwsVerifier,
     KeyError, Limits, Signer, Typ, Validation, verify_with_embedded_jwk,
@@ -189,7 +192,7 @@ fn rfc7520_section4_every_supported_example_verifies() {
             continue;
         }
         let all = AlgorithmSet::of(&Algorithm::ALL);
-        let verify_with = |check: &dyn Fn(&JwsVerifier<&JwkSet>) -> Result<Vec<u8>, JwsError>| {
+        let verify_with = |check: &Check<'_>| {
             let symmetric: Vec<Jwk> = keys.iter().filter(|k| k.is_symmetric()).cloned().collect();
             let asymmetric: Vec<Jwk> = keys
                 .iter()
@@ -265,6 +268,8 @@ fn rfc7520_section4_every_supported_example_verifies() {
         }
     }
 }
+
+type Check<'a> = dyn Fn(&JwsVerifier<&JwkSet>) -> Result<Vec<u8>, JwsError> + 'a;
 
 fn base64_url(text: &str) -> Vec<u8> {
     use base64::Engine as _;

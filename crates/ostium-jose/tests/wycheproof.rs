@@ -1,6 +1,9 @@
 //! The C2SP Wycheproof JOSE sets (Apache-2.0), run case by case, with the documented strict
 //! overrides of `wycheproof_jws_strict_overrides.json`.
 
+// Test helpers outside #[test] functions may unwrap: a failure is a failing test.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::collections::BTreeMap;
 
 use ostium_jose::{Algorithm, AlgorithmSet, Jwk, JwkSet, JwsVerifier};
