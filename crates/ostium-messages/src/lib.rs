@@ -1,12 +1,23 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod authorization;
+pub mod claims;
+pub mod client_auth;
 pub mod error;
 mod json;
 pub mod params;
 pub mod redirect_uri;
+mod request;
 pub mod response;
+pub mod token;
+pub mod values;
 
+pub use authorization::{
+    AuthorizationCallback, AuthorizationErrorRedirect, AuthorizationRequest,
+    AuthorizationRequestError, AuthorizationResponse, ResponseType,
+};
+pub use client_auth::ClientAuthentication;
 pub use error::{
     AuthorizationErrorCode, ErrorCode, ErrorDescription, ErrorResponse, ErrorUri,
     RegistrationErrorCode, ResourceErrorCode, TokenErrorCode,
@@ -17,4 +28,15 @@ pub use redirect_uri::{
     MatchedRedirectUri, RedirectUri, RedirectUriError, RedirectUriParameter, RegisteredRedirectUri,
     select_redirect_uri,
 };
+pub use request::HttpRequest;
 pub use response::{DeliveryError, HttpResponse, ResponseMode, deliver};
+pub use token::{Grant, Leniency, TokenRequest, TokenResponse, TokenType};
+pub use values::{
+    AbsoluteUri, AccessToken, AuthorizationCode, ClientId, ClientSecret, DeviceCode, Issuer,
+    JwkThumbprint, Nonce, RefreshToken, State, TokenString, UserCode, ValueError,
+};
+
+/// Re-exported so that users of the message types need no direct dependency.
+pub use ostium_pkce::{CodeChallenge, CodeVerifier};
+/// Re-exported so that users of the message types need no direct dependency.
+pub use ostium_scope::{AuthorizationDetails, Scope};

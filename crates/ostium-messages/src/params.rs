@@ -327,6 +327,63 @@ impl Params {
         }
     }
 
+    /// Refuses any repeated parameter other than those in `allowed` (`resource` may repeat,
+    /// RFC 8707 §2; `audience` and `resource` in token exchange, RFC 8693 §2.1).
+    ///
+    /// # Errors
+    ///
+    /// [`ParamsError::Repeated`] naming the first repeated parameter not in `allowed`.
+    pub fn ensure_no_repeats_except(&self, allowed: &[&str]) -> Result<(), ParamsError> {
+        let repeated = self.pairs.iter().enumerate().find(|(i, (name, _))| {
+            !allowed.contains(&name.as_str())
+                && self
+                    .pairs
+                    .get(..*i)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|(n, _)| n == name)
+        });
+        match repeated {
+            Some((_, (name, _))) => Err(ParamsError::Repeated { name: clip(name) }),
+            None => Ok(()),
+        }
+    }
+
+    /// Parameters from the claims of a request object (RFC 9101 §4) or any flat JSON object:
+    /// strings as they are, numbers and booleans in their JSON form, objects and arrays as
+    /// compact JSON (`claims`, `authorization_details`), except that an array of strings under
+    /// `resource` or `audience` becomes repeated parameters. `null` is omitted.
+    ///
+    /// # Errors
+    ///
+    /// [`ParamsError::TooMany`] when `value` is not an object or has too many members.
+    pub fn from_json_object(value: &serde_json::Value) -> Result<Self, ParamsError> {
+        let limits = ParamLimits::default();
+        let object = value.as_object().ok_or(ParamsError::TooMany { limit: 0 })?;
+        if object.len() > limits.max_params {
+            return Err(ParamsError::TooMany {
+                limit: limits.max_params,
+            });
+        }
+        let mut params = Self::new();
+        for (name, member) in object {
+            match member {
+                serde_json::Value::Null => {}
+                serde_json::Value::String(text) => params.push(name.as_str(), text.as_str()),
+                serde_json::Value::Array(items)
+                    if (name == "resource" || name == "audience")
+                        && items.iter().all(serde_json::Value::is_string) =>
+                {
+                    for item in items.iter().filter_map(serde_json::Value::as_str) {
+                        params.push(name.as_str(), item);
+                    }
+                }
+                other => params.push(name.as_str(), other.to_string()),
+            }
+        }
+        Ok(params)
+    }
+
     /// The parameters whose names are not in `known`, in arrival order.
     pub fn unknown<'a>(
         &'a self,

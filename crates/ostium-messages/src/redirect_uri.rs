@@ -122,6 +122,8 @@ pub enum RedirectUriError {
     MissingHost,
     /// Registration: userinfo (`user@`) in the authority.
     UserInfo,
+    /// Registration: a port that is empty, zero, above 65535 or has a leading zero.
+    InvalidPort,
     /// Registration: `http` with a host other than `127.0.0.1` or `[::1]` (RFC 9700 §2.6).
     HttpNotLoopback,
     /// Registration: `http://localhost`; RFC 8252 §8.3 recommends the loopback IP literal.
@@ -155,6 +157,7 @@ impl fmt::Display for RedirectUriError {
             }
             Self::MissingHost => f.write_str("redirect_uri has no host"),
             Self::UserInfo => f.write_str("redirect_uri must not contain userinfo"),
+            Self::InvalidPort => f.write_str("redirect_uri port must be 1 to 65535 without leading zeros"),
             Self::HttpNotLoopback => f.write_str(
                 "http redirect_uri is allowed only for http://127.0.0.1 or http://[::1]",
             ),
@@ -300,6 +303,14 @@ impl RegisteredRedirectUri {
             let host = host_of(authority);
             if host.is_empty() {
                 return Err(RedirectUriError::MissingHost);
+            }
+            if let Some(port) = authority
+                .get(host.len()..)
+                .and_then(|p| p.strip_prefix(':'))
+            {
+                if !is_canonical_port(port) {
+                    return Err(RedirectUriError::InvalidPort);
+                }
             }
             if scheme == "http" {
                 let literal = match host {
@@ -567,6 +578,9 @@ mod tests {
                 RedirectUriError::MalformedPercentEncoding,
             ),
             ("https:///cb", RedirectUriError::MissingHost),
+            ("http://[::1]:/cb", RedirectUriError::InvalidPort),
+            ("http://127.0.0.1:080/cb", RedirectUriError::InvalidPort),
+            ("https://client.example:0/cb", RedirectUriError::InvalidPort),
         ];
         for (uri, expected) in cases {
             assert_eq!(RegisteredRedirectUri::parse(uri), Err(expected), "{uri}");
