@@ -177,19 +177,17 @@ impl<'de> DeserializeSeed<'de> for StrSeed<'_> {
         self,
         deserializer: D,
     ) -> Result<Self::Value, D::Error> {
-        let name = self.name;
-        deserializer
-            .deserialize_any(TypedStr)
-            .map_err(|e: D::Error| match e {
-                e if self.stash.is_some() => e,
-                _ => fail(self.stash, Problem::Invalid(name, "must be a string")),
-            })
+        deserializer.deserialize_any(self)
     }
 }
 
-struct TypedStr;
+impl StrSeed<'_> {
+    fn wrong<E: de::Error>(self) -> E {
+        fail(self.stash, Problem::Invalid(self.name, "must be a string"))
+    }
+}
 
-impl<'de> Visitor<'de> for TypedStr {
+impl<'de> Visitor<'de> for StrSeed<'_> {
     type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -206,6 +204,28 @@ impl<'de> Visitor<'de> for TypedStr {
 
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
         Ok(Cow::Owned(v))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Err(self.wrong())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Err(self.wrong())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Err(self.wrong())
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Err(self.wrong())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Err(self.wrong())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(self.wrong())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(self.wrong())
     }
 }
 
