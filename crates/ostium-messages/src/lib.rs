@@ -9,6 +9,7 @@ mod json;
 pub mod params;
 pub mod redirect_uri;
 mod request;
+pub mod resource;
 pub mod response;
 pub mod token;
 pub mod values;
@@ -29,6 +30,9 @@ pub use redirect_uri::{
     select_redirect_uri,
 };
 pub use request::HttpRequest;
+pub use resource::{
+    Challenge, PresentedToken, TokenMethods, TokenScheme, presented_token, resource_error_response,
+};
 pub use response::{DeliveryError, HttpResponse, ResponseMode, deliver};
 pub use token::{Grant, Leniency, TokenRequest, TokenResponse, TokenType};
 pub use values::{
