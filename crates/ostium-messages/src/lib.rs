@@ -4,13 +4,17 @@
 pub mod authorization;
 pub mod claims;
 pub mod client_auth;
+pub mod device;
 pub mod error;
+pub mod introspection;
 mod json;
+pub mod par;
 pub mod params;
 pub mod redirect_uri;
 mod request;
 pub mod resource;
 pub mod response;
+pub mod revocation;
 pub mod token;
 pub mod values;
 
