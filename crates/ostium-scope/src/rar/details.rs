@@ -162,6 +162,12 @@ impl FromIterator<AuthorizationDetail> for AuthorizationDetails {
     }
 }
 
+impl Extend<AuthorizationDetail> for AuthorizationDetails {
+    fn extend<I: IntoIterator<Item = AuthorizationDetail>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
 impl<'a> IntoIterator for &'a AuthorizationDetails {
     type Item = &'a AuthorizationDetail;
     type IntoIter = std::slice::Iter<'a, AuthorizationDetail>;
@@ -295,6 +301,8 @@ mod tests {
         assert_eq!((&details).into_iter().count(), 2);
         let collected: AuthorizationDetails = details.clone().into_iter().collect();
         assert_eq!(collected, details);
+        details.extend([a]);
+        assert_eq!(details.len(), 3);
         assert_eq!(AuthorizationDetails::new(), AuthorizationDetails::default());
     }
 }
