@@ -6,6 +6,9 @@ pub mod claims;
 pub mod client_auth;
 pub mod device;
 pub mod error;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http_compat;
 pub mod introspection;
 mod json;
 pub mod logout;
