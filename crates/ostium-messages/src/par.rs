@@ -27,6 +27,14 @@ pub struct PushedAuthorizationRequest {
 }
 
 impl PushedAuthorizationRequest {
+    /// A request to push, as a client builds it.
+    pub fn new(client_auth: ClientAuthentication, request: AuthorizationRequest) -> Self {
+        Self {
+            client_auth,
+            request,
+        }
+    }
+
     /// Parses the request.
     ///
     /// # Errors

@@ -64,6 +64,15 @@ pub struct TokenOperationRequest {
 pub type RevocationRequest = TokenOperationRequest;
 
 impl TokenOperationRequest {
+    /// A request about `token`, as a client builds it.
+    pub fn new(token: TokenString, client_auth: ClientAuthentication) -> Self {
+        Self {
+            token,
+            token_type_hint: None,
+            client_auth,
+        }
+    }
+
     /// Parses a revocation request: `POST`, form body, `token` required.
     ///
     /// # Errors

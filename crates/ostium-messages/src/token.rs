@@ -116,6 +116,21 @@ pub struct TokenExchange {
     pub scope: Option<Scope>,
 }
 
+impl TokenExchange {
+    /// An exchange of `subject_token` of type `subject_token_type`.
+    pub fn new(subject_token: TokenString, subject_token_type: impl Into<String>) -> Self {
+        Self {
+            subject_token,
+            subject_token_type: subject_token_type.into(),
+            actor_token: None,
+            actor_token_type: None,
+            requested_token_type: None,
+            audience: Vec::new(),
+            scope: None,
+        }
+    }
+}
+
 /// The grant of a token request.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -298,6 +313,16 @@ pub(crate) fn back_channel_params(
 }
 
 impl TokenRequest {
+    /// A request for `grant`, authenticated by `client_auth`, as a client builds it.
+    pub fn new(grant: Grant, client_auth: ClientAuthentication) -> Self {
+        Self {
+            grant,
+            client_auth,
+            resource: Vec::new(),
+            authorization_details: None,
+        }
+    }
+
     /// Parses a token request.
     ///
     /// # Errors
