@@ -901,6 +901,22 @@ mod tests {
     }
 
     #[test]
+    fn req_1_get_and_post_parse_alike() {
+        let by_get = parse(RFC_6749_4_1_1).unwrap();
+        let by_post = AuthorizationRequest::parse_form(
+            Some("application/x-www-form-urlencoded"),
+            RFC_6749_4_1_1.as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(by_get, by_post);
+        let wrong_type = AuthorizationRequest::parse_form(Some("text/plain"), b"").unwrap_err();
+        assert_eq!(
+            wrong_type.error.error,
+            AuthorizationErrorCode::InvalidRequest
+        );
+    }
+
+    #[test]
     fn req_2_unknown_parameters_and_empty_values_are_ignored() {
         let request = parse(&format!("{RFC_6749_4_1_1}&extra=foobar&scope=&nonce=")).unwrap();
         assert_eq!(request.scope, None);
