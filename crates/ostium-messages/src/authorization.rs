@@ -834,7 +834,9 @@ impl AuthorizationCallback {
             .any(|n| params.contains(n));
         match (single("error"), has_success) {
             (Some(code), false) => {
-                let mut error = ErrorResponse::new(AuthorizationErrorCode::from_wire(code));
+                let mut error = ErrorResponse::new(
+                    <AuthorizationErrorCode as crate::error::ErrorCode>::from_wire_sanitized(code),
+                );
                 error.error_description =
                     single("error_description").map(crate::error::ErrorDescription::sanitized);
                 error.error_uri =

@@ -132,6 +132,16 @@ pub trait ErrorCode: Clone + fmt::Debug + PartialEq + Eq {
     /// The HTTP status the code is sent with (for redirect-delivered codes: the status a
     /// non-redirecting error page would use).
     fn status(&self) -> u16;
+
+    /// Maps a received wire code as a *client* does: bytes outside the RFC 6749 `error`
+    /// character set become `?` first, so that the value reads back the same after writing.
+    fn from_wire_sanitized(code: &str) -> Self {
+        if !code.is_empty() && code.bytes().all(is_error_char) {
+            Self::from_wire(code)
+        } else {
+            Self::from_wire(&sanitize(if code.is_empty() { "?" } else { code }))
+        }
+    }
 }
 
 error_codes! {
@@ -486,7 +496,7 @@ impl<C: ErrorCode> ErrorResponse<C> {
         }
         let raw: Raw = crate::json::from_slice(body)?;
         Ok(Self {
-            error: C::from_wire(&raw.error),
+            error: C::from_wire_sanitized(&raw.error),
             error_description: raw
                 .error_description
                 .filter(|d| !d.is_empty())
@@ -577,6 +587,17 @@ mod tests {
         assert!(ErrorUri::new("https://as.example/%zz").is_err());
         assert!(ErrorUri::new("https://as.example/\\").is_err());
         assert!(ErrorUri::new("").is_err());
+    }
+
+    #[test]
+    fn clients_sanitize_received_codes() {
+        let code = <TokenErrorCode as ErrorCode>::from_wire_sanitized("bad\u{0}code");
+        assert_eq!(code, TokenErrorCode::Unknown("bad?code".into()));
+        assert_eq!(TokenErrorCode::from_wire(&code.as_str()), code);
+        assert_eq!(
+            <TokenErrorCode as ErrorCode>::from_wire_sanitized("slow_down"),
+            TokenErrorCode::SlowDown
+        );
     }
 
     #[test]

@@ -360,7 +360,9 @@ impl Challenge {
                     }
                 }
                 challenge.error = code.map(|code| {
-                    let mut error = ErrorResponse::new(ResourceErrorCode::from_wire(&code));
+                    let mut error = ErrorResponse::new(
+                        <ResourceErrorCode as crate::error::ErrorCode>::from_wire_sanitized(&code),
+                    );
                     error.error_description = description
                         .filter(|d| !d.is_empty())
                         .map(|d| crate::error::ErrorDescription::sanitized(&d));
