@@ -227,11 +227,7 @@ fn parse_basic(header: &str) -> Result<(ClientId, ClientSecret), ErrorResponse<T
         .split_once(':')
         .ok_or_else(|| invalid_client("malformed Basic credentials"))?;
     // RFC 6749 §2.3.1: both are encoded with application/x-www-form-urlencoded first.
-    let decode = |part: &str| {
-        Params::parse_query(&format!("v={part}"))
-            .ok()
-            .and_then(|p| p.single("v").ok().flatten().map(str::to_owned))
-    };
+    let decode = crate::params::form_decode;
     let client_id = decode(id)
         .and_then(|id| ClientId::parse(&id).ok())
         .ok_or_else(|| invalid_client("malformed client_id in Basic credentials"))?;
@@ -288,6 +284,10 @@ mod tests {
                 client_secret: secret
             }
         );
+        // A raw `&` or `=` is kept, not taken as a separator.
+        let raw = format!("Basic {}", STANDARD.encode("a&b=c:s&t"));
+        let auth = ClientAuthentication::parse(Some(&raw), &Params::new()).unwrap();
+        assert_eq!(auth.client_id().unwrap().as_str(), "a&b=c");
         // `basic` scheme in any case, extra spaces before the token.
         let lower = header.replacen("Basic ", "bAsIc   ", 1);
         assert!(ClientAuthentication::parse(Some(&lower), &Params::new()).is_ok());

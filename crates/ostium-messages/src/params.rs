@@ -481,6 +481,14 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
+/// Decodes one whole `application/x-www-form-urlencoded` component (no splitting at `&` or `=`):
+/// `None` when an escape is malformed or the result is not UTF-8.
+pub(crate) fn form_decode(component: &str) -> Option<String> {
+    percent_decode(component.as_bytes(), 0)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+}
+
 /// Decodes `+` to space and `%HH` to its byte; refuses a malformed escape.
 fn percent_decode(input: &[u8], base: usize) -> Result<Vec<u8>, ParamsError> {
     let mut out = Vec::with_capacity(input.len());
