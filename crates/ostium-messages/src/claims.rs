@@ -251,6 +251,18 @@ pub struct IdTokenClaims {
     pub claims: StandardClaims,
 }
 
+impl IdTokenClaims {
+    /// Parses an ID token payload (the JSON that `ostium-jose` returns once the signature is
+    /// verified).
+    ///
+    /// # Errors
+    ///
+    /// [`JsonError`] for a payload without the required claims or with wrong types.
+    pub fn parse_json(payload: &[u8]) -> Result<Self, JsonError> {
+        crate::json::from_slice(payload)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

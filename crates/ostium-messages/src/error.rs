@@ -478,6 +478,19 @@ impl<C: ErrorCode> ErrorResponse<C> {
         pairs
     }
 
+    /// Parses an error JSON body strictly: `error_description` and `error_uri` must follow the
+    /// RFC 6749 character sets.
+    ///
+    /// # Errors
+    ///
+    /// [`crate::JsonError`] for anything else.
+    pub fn parse_json(body: &[u8]) -> Result<Self, crate::JsonError>
+    where
+        C: serde::de::DeserializeOwned,
+    {
+        crate::json::from_slice(body)
+    }
+
     /// Parses an error JSON body as a *client* receives it: a description with characters
     /// outside the allowed set is sanitized rather than refused, an invalid `error_uri` is dropped,
     /// unknown fields are ignored.

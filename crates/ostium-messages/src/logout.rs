@@ -147,6 +147,15 @@ pub struct LogoutTokenClaims {
 }
 
 impl LogoutTokenClaims {
+    /// Parses a logout token payload (after `ostium-jose` verified the signature).
+    ///
+    /// # Errors
+    ///
+    /// [`crate::JsonError`] for missing claims or wrong types.
+    pub fn parse_json(payload: &[u8]) -> Result<Self, crate::JsonError> {
+        crate::json::from_slice(payload)
+    }
+
     /// Checks the shape rules of §2.4 (the signature, `iss`, `aud`, `iat` and `jti` replay are
     /// checked by the client with `ostium-jose`).
     ///
