@@ -309,12 +309,13 @@ impl<'de> Visitor<'de> for AudienceSeed<'_, '_> {
 
 /// Reads the registered claims of `payload`, checking the whole object for duplicates (at every
 /// level), wrong types and depth.
-pub(crate) fn parse_registered(payload: &[u8], depth: usize) -> Result<Registered, ClaimsError> {
+pub(crate) fn parse_registered(payload: &str, depth: usize) -> Result<Registered, ClaimsError> {
     let mut stash = None;
-    let mut deserializer = serde_json::Deserializer::from_slice(payload);
+    // From a validated `str`: serde_json then skips per-string UTF-8 checks.
+    let mut deserializer = serde_json::Deserializer::from_str(payload);
     let result = RegisteredSeed {
         stash: &mut stash,
-        buffer: payload,
+        buffer: payload.as_bytes(),
         depth,
     }
     .deserialize(&mut deserializer)
@@ -333,7 +334,7 @@ mod tests {
     use super::*;
 
     fn parse(json: &str) -> Result<Registered, ClaimsError> {
-        parse_registered(json.as_bytes(), 16)
+        parse_registered(json, 16)
     }
 
     #[test]

@@ -28,20 +28,21 @@ pub(crate) struct RawHeader<'de> {
     cty: Option<Cow<'de, str>>,
     jku: Option<Cow<'de, str>>,
     x5u: Option<Cow<'de, str>>,
-    jwk: Option<crate::jwk::json::RawJwk<'de>>,
+    // Boxed: a RawJwk is large and headers rarely carry one.
+    jwk: Option<Box<crate::jwk::json::RawJwk<'de>>>,
     crit: Option<Vec<Cow<'de, str>>>,
     b64: Option<bool>,
     has_x5: bool,
 }
 
 /// Reads one header object (protected or unprotected: the checks that differ happen later).
-pub(crate) struct HeaderSeed<'s> {
+pub(crate) struct HeaderSeed<'s, 'g> {
     pub(crate) stash: &'s mut Stash,
-    pub(crate) guard: &'s mut DuplicateGuard,
+    pub(crate) guard: &'s mut DuplicateGuard<'g>,
     pub(crate) depth: usize,
 }
 
-impl<'de> DeserializeSeed<'de> for HeaderSeed<'_> {
+impl<'de> DeserializeSeed<'de> for HeaderSeed<'_, 'de> {
     type Value = RawHeader<'de>;
 
     fn deserialize<D: de::Deserializer<'de>>(
@@ -52,7 +53,7 @@ impl<'de> DeserializeSeed<'de> for HeaderSeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for HeaderSeed<'_> {
+impl<'de> Visitor<'de> for HeaderSeed<'_, 'de> {
     type Value = RawHeader<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -77,10 +78,9 @@ impl<'de> Visitor<'de> for HeaderSeed<'_> {
                 "jku" => (&mut raw.jku, "jku"),
                 "x5u" => (&mut raw.x5u, "x5u"),
                 "jwk" => {
-                    raw.jwk =
-                        Some(map.next_value_seed(crate::jwk::json::RawJwkSeed {
-                            stash: &mut *stash,
-                        })?);
+                    let jwk =
+                        map.next_value_seed(crate::jwk::json::RawJwkSeed { stash: &mut *stash })?;
+                    raw.jwk = Some(Box::new(jwk));
                     continue;
                 }
                 "crit" => {
@@ -429,7 +429,7 @@ impl Finished {
         }
         let jwk = match (protected_jwk, unprotected_jwk) {
             (Some(raw), _) | (None, Some(raw)) => {
-                let key = raw
+                let key = (*raw)
                     .build(crate::jwk::Checks { ec_point: false })
                     .map_err(|e| JwsError::EmbeddedKey(e.to_string()))?;
                 if key.is_private() {

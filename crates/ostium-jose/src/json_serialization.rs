@@ -17,7 +17,7 @@ use crate::verify::{JwsVerifier, VerifiedJws, verify_signature};
 #[derive(Default)]
 struct RawSignature<'de> {
     protected: Option<Cow<'de, str>>,
-    header: Option<(RawHeader<'de>, DuplicateGuard)>,
+    header: Option<(RawHeader<'de>, DuplicateGuard<'de>)>,
     signature: Option<Cow<'de, str>>,
 }
 

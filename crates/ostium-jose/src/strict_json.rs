@@ -52,64 +52,75 @@ pub(crate) fn fail<E: de::Error>(stash: &mut Stash, problem: Problem) -> E {
     error
 }
 
-/// FNV-1a, 64 bits.
-pub(crate) fn name_hash(name: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in name.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
-}
-
 /// Remembers the member names of one object; reports a name seen twice.
-pub(crate) struct DuplicateGuard {
-    inline: [u64; 24],
+///
+/// Names are kept as slices of the input (no allocation) unless the JSON escaped them; a lookup
+/// compares lengths first, so an object of a dozen members costs a few dozen integer compares.
+pub(crate) struct DuplicateGuard<'de> {
+    inline: [&'de str; 16],
     len: usize,
-    spill: Vec<u64>,
+    spill: Vec<&'de str>,
+    escaped: Vec<String>,
 }
 
-impl DuplicateGuard {
+impl<'de> DuplicateGuard<'de> {
     pub(crate) fn new() -> Self {
         DuplicateGuard {
-            inline: [0; 24],
+            inline: [""; 16],
             len: 0,
             spill: Vec::new(),
+            escaped: Vec::new(),
         }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.inline.get(..self.len).unwrap_or(&[]).contains(&name)
+            || self.spill.contains(&name)
+            || self.escaped.iter().any(|e| e == name)
     }
 
     /// Records `name`; `false` when it was seen before.
-    pub(crate) fn insert(&mut self, name: &str) -> bool {
-        let hash = name_hash(name);
-        let seen = self.inline.get(..self.len).unwrap_or(&[]);
-        if seen.contains(&hash) || self.spill.contains(&hash) {
+    // The `Cow` (not `&str`) says whether the name borrows from the input for `'de` and can be
+    // kept without copying.
+    #[allow(clippy::ptr_arg)]
+    pub(crate) fn insert(&mut self, name: &Cow<'de, str>) -> bool {
+        if self.contains(name) {
             return false;
         }
-        if let Some(slot) = self.inline.get_mut(self.len) {
-            *slot = hash;
-            self.len += 1;
-        } else {
-            self.spill.push(hash);
+        match name {
+            Cow::Borrowed(borrowed) => {
+                if let Some(slot) = self.inline.get_mut(self.len) {
+                    *slot = borrowed;
+                    self.len += 1;
+                } else {
+                    self.spill.push(borrowed);
+                }
+            }
+            Cow::Owned(owned) => self.escaped.push(owned.clone()),
         }
         true
     }
 
-    /// Whether any name recorded here is also in `other` (by hash); returns a description.
-    pub(crate) fn overlap(&self, other: &DuplicateGuard) -> Option<&'static str> {
-        let mine = self
-            .inline
+    /// The first name recorded both here and in `other`.
+    pub(crate) fn overlap(&self, other: &DuplicateGuard<'_>) -> Option<String> {
+        self.inline
             .get(..self.len)
             .unwrap_or(&[])
             .iter()
-            .chain(&self.spill);
-        let theirs = other.inline.get(..other.len).unwrap_or(&[]);
-        mine.into_iter()
-            .any(|hash| theirs.contains(hash) || other.spill.contains(hash))
-            .then_some("a member")
+            .chain(&self.spill)
+            .copied()
+            .chain(self.escaped.iter().map(String::as_str))
+            .find(|name| other.contains(name))
+            .map(truncated)
     }
 
     /// Records `name` or reports it as a duplicate.
-    pub(crate) fn check<E: de::Error>(&mut self, name: &str, stash: &mut Stash) -> Result<(), E> {
+    #[allow(clippy::ptr_arg)] // As for `insert`.
+    pub(crate) fn check<E: de::Error>(
+        &mut self,
+        name: &Cow<'de, str>,
+        stash: &mut Stash,
+    ) -> Result<(), E> {
         if self.insert(name) {
             Ok(())
         } else {
@@ -394,13 +405,20 @@ mod tests {
 
     #[test]
     fn guard_spills_past_the_inline_capacity() {
+        let names: Vec<String> = (0..100).map(|i| format!("m{i}")).collect();
         let mut guard = DuplicateGuard::new();
-        for i in 0..100 {
-            assert!(guard.insert(&format!("m{i}")));
+        for name in &names {
+            assert!(guard.insert(&Cow::Borrowed(name.as_str())));
         }
-        for i in 0..100 {
-            assert!(!guard.insert(&format!("m{i}")));
+        for name in &names {
+            assert!(!guard.insert(&Cow::Borrowed(name.as_str())));
+            assert!(!guard.insert(&Cow::Owned(name.clone())));
         }
+        let mut other = DuplicateGuard::new();
+        assert!(other.insert(&Cow::Owned("zzz".to_owned())));
+        assert_eq!(guard.overlap(&other), None);
+        assert!(other.insert(&Cow::Borrowed("m42")));
+        assert_eq!(guard.overlap(&other).as_deref(), Some("m42"));
     }
 
     #[test]

@@ -286,8 +286,10 @@ impl Validation {
             None if self.typ_may_be_absent => {}
             _ => return Err(ClaimsError::TypMismatch.into()),
         }
+        let payload = String::from_utf8(payload)
+            .map_err(|_| ClaimsError::Json("the payload is not UTF-8".to_owned()))?;
         let claims = parse_registered(&payload, self.limits.max_depth)?;
-        self.check(&claims, &payload, now.unix_timestamp())?;
+        self.check(&claims, payload.as_bytes(), now.unix_timestamp())?;
         Ok(VerifiedJwt {
             header,
             payload,
@@ -394,7 +396,7 @@ fn audiences<'a>(
 #[derive(Clone, Debug)]
 pub struct VerifiedJwt {
     header: Header,
-    payload: Vec<u8>,
+    payload: String,
     claims: Registered,
 }
 
@@ -405,23 +407,29 @@ impl VerifiedJwt {
     }
 
     /// The claims JSON.
-    pub fn payload(&self) -> &[u8] {
+    pub fn payload(&self) -> &str {
         &self.payload
     }
 
     /// `iss` (RFC 7519 §4.1.1).
     pub fn issuer(&self) -> Option<&str> {
-        self.claims.iss.as_ref().map(|t| t.resolve(&self.payload))
+        self.claims
+            .iss
+            .as_ref()
+            .map(|t| t.resolve(self.payload.as_bytes()))
     }
 
     /// `sub` (RFC 7519 §4.1.2).
     pub fn subject(&self) -> Option<&str> {
-        self.claims.sub.as_ref().map(|t| t.resolve(&self.payload))
+        self.claims
+            .sub
+            .as_ref()
+            .map(|t| t.resolve(self.payload.as_bytes()))
     }
 
     /// The `aud` values (RFC 7519 §4.1.3): one for a string, each for an array.
     pub fn audiences(&self) -> impl Iterator<Item = &str> + Clone {
-        audiences(&self.claims.aud, &self.payload)
+        audiences(&self.claims.aud, self.payload.as_bytes())
     }
 
     /// `exp` (RFC 7519 §4.1.4).
@@ -442,7 +450,10 @@ impl VerifiedJwt {
     /// `jti` (RFC 7519 §4.1.7). A replay cache must key on this (with the issuer), never on the
     /// signature bytes: ECDSA signatures are malleable.
     pub fn jwt_id(&self) -> Option<&str> {
-        self.claims.jti.as_ref().map(|t| t.resolve(&self.payload))
+        self.claims
+            .jti
+            .as_ref()
+            .map(|t| t.resolve(self.payload.as_bytes()))
     }
 
     /// Deserializes the claims into `T`, borrowing from the payload where `T` allows. Duplicate
@@ -452,6 +463,6 @@ impl VerifiedJwt {
     ///
     /// [`ClaimsError::Json`] when the payload does not fit `T`.
     pub fn claims<'a, T: Deserialize<'a>>(&'a self) -> Result<T, ClaimsError> {
-        serde_json::from_slice(&self.payload).map_err(|e| ClaimsError::Json(e.to_string()))
+        serde_json::from_str(&self.payload).map_err(|e| ClaimsError::Json(e.to_string()))
     }
 }
