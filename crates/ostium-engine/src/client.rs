@@ -1,0 +1,162 @@
+//! The client registry record: what the engine knows about a client (RFC 6749 §2; RFC 7591 §2).
+
+use ostium_jose::{Jwk, JwkSet};
+use ostium_messages::redirect_uri::RegisteredRedirectUri;
+use ostium_messages::values::ClientId;
+use ostium_scope::ClientScope;
+
+use crate::secret::SecretHash;
+
+/// A registered client, as the embedder's registry returns it to the engine.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Client {
+    /// The client identifier (RFC 6749 §2.2).
+    pub id: ClientId,
+    /// How the client authenticates at the token endpoint; [`ClientCredentials::None`] makes it a
+    /// public client (RFC 6749 §2.1).
+    pub credentials: ClientCredentials,
+    /// The registered redirect URIs, matched by exact string comparison (RFC 9700 §4.1.3) with
+    /// the loopback port exception (RFC 8252 §7.3).
+    pub redirect_uris: Vec<RegisteredRedirectUri>,
+    /// The grant types the client may use (RFC 7591 §2 `grant_types`).
+    pub grant_types: Vec<GrantType>,
+    /// The scopes the client may be granted, and its default scope.
+    pub scope: ClientScope,
+    /// The format of the access tokens issued to this client.
+    pub access_token_format: AccessTokenFormat,
+    /// A resource server allowed to introspect every token (RFC 7662 §2.1); other confidential
+    /// clients may introspect only the tokens issued to them.
+    pub introspects_any_token: bool,
+}
+
+impl Client {
+    /// A public client (a browser or native app): no secret, PKCE, the `authorization_code` and
+    /// `refresh_token` grants.
+    pub fn public(
+        id: ClientId,
+        redirect_uris: Vec<RegisteredRedirectUri>,
+        scope: ClientScope,
+    ) -> Self {
+        Self {
+            id,
+            credentials: ClientCredentials::None,
+            redirect_uris,
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            scope,
+            access_token_format: AccessTokenFormat::Opaque,
+            introspects_any_token: false,
+        }
+    }
+
+    /// A confidential client with the given credentials and the `authorization_code` and
+    /// `refresh_token` grants.
+    pub fn confidential(
+        id: ClientId,
+        credentials: ClientCredentials,
+        redirect_uris: Vec<RegisteredRedirectUri>,
+        scope: ClientScope,
+    ) -> Self {
+        Self {
+            credentials,
+            ..Self::public(id, redirect_uris, scope)
+        }
+    }
+
+    /// Replaces the grant types.
+    #[must_use]
+    pub fn with_grant_types(mut self, grant_types: Vec<GrantType>) -> Self {
+        self.grant_types = grant_types;
+        self
+    }
+
+    /// Replaces the access token format.
+    #[must_use]
+    pub fn with_access_token_format(mut self, format: AccessTokenFormat) -> Self {
+        self.access_token_format = format;
+        self
+    }
+
+    /// Makes the client a resource server that may introspect every token.
+    #[must_use]
+    pub fn introspecting_any_token(mut self) -> Self {
+        self.introspects_any_token = true;
+        self
+    }
+
+    /// Whether the client is public (cannot keep a secret, RFC 6749 §2.1).
+    pub fn is_public(&self) -> bool {
+        matches!(self.credentials, ClientCredentials::None)
+    }
+
+    /// Whether the client may use `grant_type`.
+    pub fn may_use(&self, grant_type: GrantType) -> bool {
+        self.grant_types.contains(&grant_type)
+    }
+}
+
+/// How a client proves its identity (OIDC Core §9; RFC 7591 §2 `token_endpoint_auth_method`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ClientCredentials {
+    /// `none`: a public client.
+    None,
+    /// `client_secret_basic`: the secret in HTTP Basic (RFC 6749 §2.3.1). Stored hashed.
+    SecretBasic(SecretHash),
+    /// `client_secret_post`: the secret in the body (RFC 6749 §2.3.1). Stored hashed.
+    SecretPost(SecretHash),
+    /// `client_secret_jwt`: an assertion MACed with the shared secret (RFC 7523; OIDC Core §9).
+    /// The server needs the secret itself to check a MAC, so it cannot be stored hashed: keep
+    /// this key encrypted at rest.
+    SecretJwt(Box<Jwk>),
+    /// `private_key_jwt`: an assertion signed with one of the client's registered keys.
+    PrivateKeyJwt(Box<JwkSet>),
+}
+
+impl ClientCredentials {
+    /// The registered method name (OIDC Core §9).
+    pub fn method_name(&self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::SecretBasic(_) => "client_secret_basic",
+            Self::SecretPost(_) => "client_secret_post",
+            Self::SecretJwt(_) => "client_secret_jwt",
+            Self::PrivateKeyJwt(_) => "private_key_jwt",
+        }
+    }
+}
+
+/// A grant type the engine implements (RFC 6749 §4, §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum GrantType {
+    /// `authorization_code` (RFC 6749 §4.1).
+    AuthorizationCode,
+    /// `refresh_token` (RFC 6749 §6).
+    RefreshToken,
+    /// `client_credentials` (RFC 6749 §4.4), for confidential clients only.
+    ClientCredentials,
+}
+
+impl GrantType {
+    /// The `grant_type` parameter value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::ClientCredentials => "client_credentials",
+        }
+    }
+}
+
+/// The format of issued access tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum AccessTokenFormat {
+    /// A 256-bit random string, stored by hash; resource servers introspect it (RFC 7662).
+    #[default]
+    Opaque,
+    /// An RFC 9068 JWT (`typ: at+jwt`), verifiable by resource servers without a call back. Not
+    /// stored, so it cannot be revoked before it expires: keep its lifetime short.
+    Jwt,
+}

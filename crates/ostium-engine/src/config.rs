@@ -1,0 +1,310 @@
+//! The engine's configuration: who it is, what it signs with, how long things live, and which
+//! security profile it enforces.
+
+use std::fmt;
+
+use ostium_jose::{Algorithm, Jwk, JwkSet};
+use ostium_messages::values::Issuer;
+use ostium_scope::{ScopeCatalog, ScopePolicy};
+use time::Duration;
+
+use crate::error::ConfigError;
+
+/// Everything the engine needs to know before it answers a request.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Config {
+    /// The issuer identifier (RFC 8414 §2; OIDC Core §2): an `https` URL with no query or
+    /// fragment. It is the `iss` of every ID token and JWT access token and of every
+    /// authorization response (RFC 9207).
+    pub issuer: Issuer,
+    /// Where each endpoint lives, for the discovery document.
+    pub endpoints: Endpoints,
+    /// The security profile.
+    pub profile: Profile,
+    /// How long codes and tokens live.
+    pub lifetimes: Lifetimes,
+    /// The keys the engine signs with and publishes.
+    pub keys: SigningKeys,
+    /// The scopes the server knows (plain tokens and resource-scoped patterns).
+    pub catalog: ScopeCatalog,
+    /// How requested scopes turn into granted ones.
+    pub scope_policy: ScopePolicy,
+}
+
+impl Config {
+    /// A configuration with the default [`Profile::oauth21`], default [`Lifetimes`], endpoints
+    /// under the issuer (`/authorize`, `/token`, `/userinfo`, `/jwks`, `/revoke`,
+    /// `/introspect`), the OIDC standard scopes in the catalog and the OIDC scope policy (unknown
+    /// scopes ignored, OIDC Core §3.1.2.1).
+    pub fn new(issuer: Issuer, keys: SigningKeys) -> Self {
+        let base = issuer.as_str().trim_end_matches('/').to_owned();
+        let catalog = ostium_scope::oidc::StandardScope::ALL
+            .iter()
+            .fold(ScopeCatalog::new(), |catalog, scope| {
+                catalog.with_scope(scope.token())
+            });
+        Self {
+            endpoints: Endpoints {
+                authorization: format!("{base}/authorize"),
+                token: format!("{base}/token"),
+                userinfo: Some(format!("{base}/userinfo")),
+                jwks: format!("{base}/jwks"),
+                revocation: Some(format!("{base}/revoke")),
+                introspection: Some(format!("{base}/introspect")),
+            },
+            issuer,
+            profile: Profile::oauth21(),
+            lifetimes: Lifetimes::default(),
+            keys,
+            catalog,
+            scope_policy: ScopePolicy::oidc(),
+        }
+    }
+
+    /// Replaces the profile.
+    #[must_use]
+    pub fn with_profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Replaces the scope catalog.
+    #[must_use]
+    pub fn with_catalog(mut self, catalog: ScopeCatalog) -> Self {
+        self.catalog = catalog;
+        self
+    }
+
+    /// Replaces the scope policy.
+    #[must_use]
+    pub fn with_scope_policy(mut self, policy: ScopePolicy) -> Self {
+        self.scope_policy = policy;
+        self
+    }
+
+    /// Replaces the lifetimes.
+    #[must_use]
+    pub fn with_lifetimes(mut self, lifetimes: Lifetimes) -> Self {
+        self.lifetimes = lifetimes;
+        self
+    }
+}
+
+/// Endpoint URLs, published in the discovery document (RFC 8414 §2; OIDC Discovery §3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Endpoints {
+    /// `authorization_endpoint`.
+    pub authorization: String,
+    /// `token_endpoint`.
+    pub token: String,
+    /// `userinfo_endpoint` (OpenID Connect).
+    pub userinfo: Option<String>,
+    /// `jwks_uri`.
+    pub jwks: String,
+    /// `revocation_endpoint` (RFC 7009).
+    pub revocation: Option<String>,
+    /// `introspection_endpoint` (RFC 7662).
+    pub introspection: Option<String>,
+}
+
+/// How long codes and tokens live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Lifetimes {
+    /// Authorization codes: 60 s by default (RFC 6749 §4.1.2 recommends at most 10 minutes;
+    /// FAPI 2.0 requires at most 60 s).
+    pub code: Duration,
+    /// Access tokens: 10 minutes by default.
+    pub access_token: Duration,
+    /// Refresh tokens: 30 days by default, counted from each rotation.
+    pub refresh_token: Duration,
+    /// ID tokens: 10 minutes by default.
+    pub id_token: Duration,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            code: Duration::seconds(60),
+            access_token: Duration::minutes(10),
+            refresh_token: Duration::days(30),
+            id_token: Duration::minutes(10),
+        }
+    }
+}
+
+/// When refresh tokens are rotated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefreshRotation {
+    /// Every refresh returns a new refresh token and supersedes the old one; presenting a
+    /// superseded token revokes the family (RFC 9700 §4.14.2).
+    Always,
+    /// Rotate for public clients only (RFC 9700 §2.2.2 requires rotation or sender-constraining
+    /// for them); confidential clients keep their refresh token.
+    PublicClients,
+    /// Never rotate (FAPI 2.0 §5.3.2.1 item 9, where tokens are sender-constrained).
+    Never,
+}
+
+/// A security profile: the named settings that loosen or tighten the defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Profile {
+    /// Every authorization-code request must carry a PKCE challenge (RFC 9700 §2.1.1).
+    pub require_pkce: bool,
+    /// Accept the `plain` PKCE method (RFC 7636 §4.2). Off in every preset.
+    pub danger_allow_plain_pkce: bool,
+    /// Refresh-token rotation.
+    pub refresh_rotation: RefreshRotation,
+    /// Accept a superseded refresh token once more within this window after its rotation,
+    /// rotating again instead of revoking the family: for a client that lost the refresh
+    /// response to a network failure. `None` (the default) treats every reuse as theft.
+    pub refresh_grace: Option<Duration>,
+    /// Issue refresh tokens at all (for `authorization_code` grants that include
+    /// `offline_access`, or always when the scope catalog has no `offline_access`).
+    pub issue_refresh_tokens: bool,
+    /// The ID token signing algorithm (must match the active key).
+    pub id_token_algorithm: Algorithm,
+    /// Algorithms accepted for client assertions (`private_key_jwt`, `client_secret_jwt`).
+    pub client_assertion_algorithms: Vec<Algorithm>,
+}
+
+impl Profile {
+    /// OAuth 2.1 and the Security BCP (RFC 9700): PKCE S256 for every client, rotation for
+    /// public clients, no grace window, RS256/PS256/ES256/EdDSA ID tokens signed with the active
+    /// key's algorithm. The default.
+    pub fn oauth21() -> Self {
+        Self {
+            require_pkce: true,
+            danger_allow_plain_pkce: false,
+            refresh_rotation: RefreshRotation::PublicClients,
+            refresh_grace: None,
+            issue_refresh_tokens: true,
+            id_token_algorithm: Algorithm::Rs256,
+            client_assertion_algorithms: vec![
+                Algorithm::Rs256,
+                Algorithm::Ps256,
+                Algorithm::Es256,
+                Algorithm::EdDsa,
+                Algorithm::Hs256,
+            ],
+        }
+    }
+
+    /// What the OpenID conformance suite's Basic and Config plans expect: like
+    /// [`oauth21`](Self::oauth21), except that PKCE is optional (the suite's clients do not all
+    /// send it) — PKCE is still verified whenever a challenge was sent, and a verifier without a
+    /// challenge is still rejected.
+    pub fn oidc_certification() -> Self {
+        Self {
+            require_pkce: false,
+            ..Self::oauth21()
+        }
+    }
+
+    /// FAPI 2.0 Security Profile: PKCE S256, no rotation, `private_key_jwt` algorithms PS256,
+    /// ES256 and EdDSA only.
+    pub fn fapi2() -> Self {
+        Self {
+            refresh_rotation: RefreshRotation::Never,
+            id_token_algorithm: Algorithm::Ps256,
+            client_assertion_algorithms: vec![Algorithm::Ps256, Algorithm::Es256, Algorithm::EdDsa],
+            ..Self::oauth21()
+        }
+    }
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Self::oauth21()
+    }
+}
+
+/// The engine's signing keys: one active private key, and retired public keys that stay
+/// published so that tokens signed before a rotation still verify (RFC 7517 §4.5;
+/// `oidcc-server-rotate-keys`).
+#[derive(Clone)]
+pub struct SigningKeys {
+    active: Jwk,
+    algorithm: Algorithm,
+    published: JwkSet,
+}
+
+impl SigningKeys {
+    /// Makes `active` the signing key for `algorithm`, publishing its public half and the
+    /// public halves of `retired`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError`] when `active` is not a private asymmetric key with a `kid` that can sign
+    /// `algorithm`, when a retired key has no `kid`, or when two published keys share a `kid`
+    /// (checklist item 50).
+    pub fn new(active: Jwk, algorithm: Algorithm, retired: &[Jwk]) -> Result<Self, ConfigError> {
+        if !active.is_private() || active.is_symmetric() {
+            return Err(ConfigError::ActiveKeyNotPrivate);
+        }
+        let Some(active_kid) = active.kid().map(|kid| kid.as_str().to_owned()) else {
+            return Err(ConfigError::MissingKid);
+        };
+        let mut public = vec![
+            active
+                .to_public()
+                .map_err(|e| ConfigError::Key(e.to_string()))?,
+        ];
+        for key in retired {
+            if key.kid().is_none() {
+                return Err(ConfigError::MissingKid);
+            }
+            public.push(
+                key.to_public()
+                    .map_err(|e| ConfigError::Key(e.to_string()))?,
+            );
+        }
+        let mut kids: Vec<&str> = public
+            .iter()
+            .filter_map(|k| k.kid().map(|kid| kid.as_str()))
+            .collect();
+        kids.sort_unstable();
+        if kids.windows(2).any(|pair| pair.first() == pair.get(1)) {
+            return Err(ConfigError::DuplicateKid);
+        }
+        let published = JwkSet::from_keys(public).map_err(|e| ConfigError::Key(e.to_string()))?;
+        // The active key must be able to sign with the algorithm.
+        published
+            .find(Some(&active_kid), algorithm)
+            .map_err(|e| ConfigError::Key(e.to_string()))?;
+        Ok(Self {
+            active,
+            algorithm,
+            published,
+        })
+    }
+
+    /// The active private key.
+    pub fn active(&self) -> &Jwk {
+        &self.active
+    }
+
+    /// The algorithm the active key signs with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The published public keys (the JWKS document's content).
+    pub fn published(&self) -> &JwkSet {
+        &self.published
+    }
+}
+
+impl fmt::Debug for SigningKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKeys")
+            .field("active_kid", &self.active.kid())
+            .field("algorithm", &self.algorithm)
+            .field("published", &self.published.len())
+            .finish()
+    }
+}

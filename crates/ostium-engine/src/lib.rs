@@ -1,0 +1,35 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod authenticate;
+mod authorize;
+mod client;
+mod config;
+mod discovery;
+mod driver;
+mod engine;
+mod error;
+mod introspect;
+mod issue;
+mod lookup;
+mod records;
+mod revoke;
+mod secret;
+mod step;
+pub mod store;
+mod token;
+mod userinfo;
+
+pub use authorize::{AuthorizationContext, ConsentDecision};
+pub use client::{AccessTokenFormat, Client, ClientCredentials, GrantType};
+pub use config::{Config, Endpoints, Lifetimes, Profile, RefreshRotation, SigningKeys};
+pub use driver::Driven;
+pub use engine::Engine;
+pub use error::ConfigError;
+pub use records::{
+    AccessRecord, Authentication, CodeRecord, Consent, GrantDetails, InvalidSubject, RefreshRecord,
+    Subject,
+};
+pub use secret::{GrantId, SecretHash};
+pub use step::{Pending, Resume, Step};
+pub use store::{AsyncStore, MemoryStore, Store, StoreError};

@@ -1,0 +1,264 @@
+//! What the engine stores: the user's authentication, grants, codes, tokens and consent.
+//!
+//! Every record is plain data with serde support, so that a SQL or key-value store can keep it as
+//! one JSON (or CBOR, …) column beside its key. Secrets never appear in a record: codes and tokens
+//! are keyed by their [`SecretHash`](crate::SecretHash).
+
+use std::fmt;
+
+use ostium_messages::claims::ClaimsRequest;
+use ostium_messages::values::{AbsoluteUri, ClientId, JwkThumbprint, Nonce};
+use ostium_pkce::CodeChallenge;
+use ostium_scope::{AuthorizationDetails, Scope};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::OffsetDateTime;
+
+use crate::secret::GrantId;
+
+/// The subject identifier: a locally unique, never reassigned identifier of the end user
+/// (OIDC Core §2: at most 255 ASCII characters, case-sensitive).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Subject(String);
+
+impl Subject {
+    /// Longest subject identifier (OIDC Core §2).
+    pub const MAX_LEN: usize = 255;
+
+    /// Validates a subject identifier: 1 to 255 printable ASCII characters.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidSubject`] otherwise.
+    pub fn parse(value: &str) -> Result<Self, InvalidSubject> {
+        let printable = value.bytes().all(|b| (0x21..=0x7e).contains(&b));
+        if value.is_empty() || value.len() > Self::MAX_LEN || !printable {
+            return Err(InvalidSubject);
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The identifier.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Subject {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Subject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A subject identifier that is empty, longer than 255 characters, or not printable ASCII.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidSubject;
+
+impl fmt::Display for InvalidSubject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a subject identifier is 1 to 255 printable ASCII characters (OIDC Core §2)")
+    }
+}
+
+impl std::error::Error for InvalidSubject {}
+
+/// The end user's authentication, as the embedder's login system reports it (OIDC Core §2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Authentication {
+    /// Who logged in.
+    pub subject: Subject,
+    /// When the user last actively authenticated (`auth_time`).
+    #[serde(with = "time::serde::timestamp")]
+    pub auth_time: OffsetDateTime,
+    /// The authentication context class satisfied (`acr`), if the embedder distinguishes any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acr: Option<String>,
+    /// The authentication methods used (`amr`, RFC 8176 values such as `pwd`, `otp`, `hwk`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amr: Vec<String>,
+    /// The login session identifier (`sid`, OIDC Front-/Back-Channel Logout), if sessions are
+    /// tracked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+}
+
+impl Authentication {
+    /// An authentication of `subject` at `auth_time`, with no `acr`, `amr` or session id.
+    pub fn new(subject: Subject, auth_time: OffsetDateTime) -> Self {
+        Self {
+            subject,
+            auth_time,
+            acr: None,
+            amr: Vec::new(),
+            session_id: None,
+        }
+    }
+}
+
+/// What one authorization granted, shared by the code and every token descended from it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GrantDetails {
+    /// The client the grant was issued to.
+    pub client_id: ClientId,
+    /// The resource owner and how they authenticated; `None` for `client_credentials`, where the
+    /// client acts for itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<Authentication>,
+    /// The consented scope (RFC 6749 §3.3). Refreshes may narrow it, never widen it.
+    pub scope: Scope,
+    /// The consented RFC 9396 authorization details.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<AuthorizationDetails>,
+    /// The OIDC `claims` request (OIDC Core §5.5), applied at the UserInfo endpoint and in ID
+    /// tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claims: Option<ClaimsRequest>,
+    /// RFC 8707 resource indicators the grant is restricted to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<AbsoluteUri>,
+}
+
+impl GrantDetails {
+    /// Whether the grant is an OpenID Connect one (its scope contains `openid`).
+    pub fn is_openid(&self) -> bool {
+        self.scope.iter().any(|token| token.as_str() == "openid")
+    }
+}
+
+/// An authorization code, stored under the hash of the code (RFC 6749 §4.1.2).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CodeRecord {
+    /// The grant family this code starts.
+    pub grant: GrantId,
+    /// What was granted.
+    pub details: GrantDetails,
+    /// The `redirect_uri` parameter exactly as the authorization request sent it, if it sent one;
+    /// the token request must then repeat it (RFC 6749 §4.1.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    /// The PKCE challenge bound to the code (RFC 7636 §4.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_challenge: Option<CodeChallenge>,
+    /// The OIDC `nonce`, copied into the ID token (OIDC Core §3.1.2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<Nonce>,
+    /// RFC 9449 §10: the DPoP key the code is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<JwkThumbprint>,
+    /// When the code was issued.
+    #[serde(with = "time::serde::timestamp")]
+    pub issued_at: OffsetDateTime,
+    /// When the code stops being redeemable.
+    #[serde(with = "time::serde::timestamp")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// An opaque access token, stored under the hash of the token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccessRecord {
+    /// The grant family the token belongs to.
+    pub grant: GrantId,
+    /// What the token grants (its scope may be narrower than the grant's after a refresh).
+    pub details: GrantDetails,
+    /// When the token was issued.
+    #[serde(with = "time::serde::timestamp")]
+    pub issued_at: OffsetDateTime,
+    /// When the token expires.
+    #[serde(with = "time::serde::timestamp")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// A refresh token, stored under the hash of the token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RefreshRecord {
+    /// The grant family the token belongs to.
+    pub grant: GrantId,
+    /// The position of this token in its family's rotation chain: 0 for the first refresh token,
+    /// one more at each rotation. Rotation is a compare-and-swap on it.
+    pub generation: u64,
+    /// What the grant allows: the refresh token keeps the originally consented scope even when a
+    /// refresh narrows the access token (RFC 6749 §6).
+    pub details: GrantDetails,
+    /// When the family's first token was issued.
+    #[serde(with = "time::serde::timestamp")]
+    pub issued_at: OffsetDateTime,
+    /// When this token stops being usable.
+    #[serde(with = "time::serde::timestamp")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// A user's remembered consent for one client (skips the consent prompt next time).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Consent {
+    /// Who consented.
+    pub subject: Subject,
+    /// To which client.
+    pub client_id: ClientId,
+    /// The scope consented to; a later request within it needs no new prompt.
+    pub scope: Scope,
+    /// The authorization details consented to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<AuthorizationDetails>,
+    /// When it was given.
+    #[serde(with = "time::serde::timestamp")]
+    pub given_at: OffsetDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_rules() {
+        assert!(Subject::parse("248289761001").is_ok());
+        assert!(Subject::parse(&"a".repeat(255)).is_ok());
+        assert_eq!(Subject::parse(&"a".repeat(256)), Err(InvalidSubject));
+        assert_eq!(Subject::parse(""), Err(InvalidSubject));
+        assert_eq!(Subject::parse("with space"), Err(InvalidSubject));
+        assert_eq!(Subject::parse("é"), Err(InvalidSubject));
+    }
+
+    #[test]
+    fn records_round_trip_through_json() {
+        let details = GrantDetails {
+            client_id: ClientId::parse("app").unwrap(),
+            authentication: Some(Authentication {
+                acr: Some("urn:mace:incommon:iap:silver".into()),
+                amr: vec!["pwd".into()],
+                ..Authentication::new(
+                    Subject::parse("alice").unwrap(),
+                    OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
+                )
+            }),
+            scope: Scope::parse("openid files:write:/diagrams").unwrap(),
+            authorization_details: None,
+            claims: None,
+            resources: Vec::new(),
+        };
+        assert!(details.is_openid());
+        let record = RefreshRecord {
+            grant: GrantId::from_bytes([7; 16]),
+            generation: 3,
+            details,
+            issued_at: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
+            expires_at: OffsetDateTime::from_unix_timestamp(1_700_086_400).unwrap(),
+        };
+        let json = serde_json::to_string(&record).unwrap();
+        assert_eq!(
+            serde_json::from_str::<RefreshRecord>(&json).unwrap(),
+            record
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! The in-memory store: the embedded default, and the reference implementation of the effect
+//! semantics.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use ostium_messages::values::ClientId;
+use time::{Duration, OffsetDateTime};
+
+use super::{
+    AsyncStore, Effect, JtiUse, Outcome, RefreshLookup, Rotation, Store, StoreError, TakenCode,
+    Write,
+};
+use crate::client::Client;
+use crate::records::{AccessRecord, CodeRecord, Consent, RefreshRecord, Subject};
+use crate::secret::{GrantId, SecretHash};
+
+/// A thread-safe in-memory [`Store`] and [`AsyncStore`].
+///
+/// Every effect runs under one mutex, so each is atomic by construction. Suitable for a single
+/// process (a CLI, a test, a small server); replicas need a shared database implementing the same
+/// semantics. Call [`purge_expired`](Self::purge_expired) now and then to drop dead records.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    clients: HashMap<ClientId, Client>,
+    codes: HashMap<SecretHash, CodeSlot>,
+    access_tokens: HashMap<SecretHash, AccessRecord>,
+    refresh_tokens: HashMap<SecretHash, RefreshRecord>,
+    families: HashMap<GrantId, Family>,
+    revoked_grants: HashMap<GrantId, ()>,
+    jtis: HashMap<(String, String), OffsetDateTime>,
+    consents: HashMap<(Subject, ClientId), Consent>,
+    claims: HashMap<Subject, serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug)]
+enum CodeSlot {
+    Live(Box<CodeRecord>),
+    /// Kept after redemption so that a replay is recognised and its family revoked.
+    Taken {
+        grant: GrantId,
+        expires_at: OffsetDateTime,
+    },
+}
+
+/// A refresh-token family's rotation state.
+#[derive(Debug, Clone, Copy)]
+struct Family {
+    generation: u64,
+    rotated_at: Option<OffsetDateTime>,
+}
+
+/// How long a taken code's tombstone and a superseded refresh token are remembered past their
+/// expiry, so that late replays still revoke their family.
+const TOMBSTONE_RETENTION: Duration = Duration::days(1);
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers (or replaces) a client.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store's lock was poisoned by a panic elsewhere.
+    pub fn register(&self, client: Client) -> Result<(), StoreError> {
+        self.lock()?.clients.insert(client.id.clone(), client);
+        Ok(())
+    }
+
+    /// Sets a user's claims (OIDC Core §5.1), as the UserInfo endpoint will release them.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store's lock was poisoned by a panic elsewhere.
+    pub fn set_claims(
+        &self,
+        subject: Subject,
+        claims: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), StoreError> {
+        self.lock()?.claims.insert(subject, claims);
+        Ok(())
+    }
+
+    /// Forgets everything that can no longer matter at `now`: expired codes and tokens, tombstones
+    /// older than a day past their expiry, expired `jti` records.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store's lock was poisoned by a panic elsewhere.
+    pub fn purge_expired(&self, now: OffsetDateTime) -> Result<(), StoreError> {
+        let mut state = self.lock()?;
+        let keep_until =
+            |expires_at: OffsetDateTime| expires_at.saturating_add(TOMBSTONE_RETENTION) > now;
+        state.codes.retain(|_, slot| match slot {
+            CodeSlot::Live(record) => keep_until(record.expires_at),
+            CodeSlot::Taken { expires_at, .. } => keep_until(*expires_at),
+        });
+        state
+            .access_tokens
+            .retain(|_, record| record.expires_at > now);
+        state
+            .refresh_tokens
+            .retain(|_, record| keep_until(record.expires_at));
+        state.jtis.retain(|_, expires_at| *expires_at > now);
+        Ok(())
+    }
+
+    /// How many records of each kind the store holds: (codes incl. tombstones, access tokens,
+    /// refresh tokens incl. superseded ones, `jti`s). For tests and metrics.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store's lock was poisoned by a panic elsewhere.
+    pub fn counts(&self) -> Result<(usize, usize, usize, usize), StoreError> {
+        let state = self.lock()?;
+        Ok((
+            state.codes.len(),
+            state.access_tokens.len(),
+            state.refresh_tokens.len(),
+            state.jtis.len(),
+        ))
+    }
+
+    fn lock(&self) -> Result<MutexGuard<'_, State>, StoreError> {
+        self.state
+            .lock()
+            .map_err(|_| StoreError::new("memory store lock poisoned"))
+    }
+}
+
+impl State {
+    fn is_revoked(&self, grant: &GrantId) -> bool {
+        self.revoked_grants.contains_key(grant)
+    }
+
+    fn execute(&mut self, effect: Effect) -> Outcome {
+        match effect {
+            Effect::Client(id) => Outcome::Client(self.clients.get(&id).cloned().map(Box::new)),
+            Effect::Write(writes) => {
+                for write in writes {
+                    self.write(write);
+                }
+                Outcome::Written
+            }
+            Effect::TakeCode(hash) => Outcome::Code(self.take_code(hash)),
+            Effect::AccessToken(hash) => Outcome::AccessToken(
+                self.access_tokens
+                    .get(&hash)
+                    .filter(|record| !self.is_revoked(&record.grant))
+                    .cloned()
+                    .map(Box::new),
+            ),
+            Effect::RefreshToken(hash) => Outcome::RefreshToken(self.refresh_token(&hash)),
+            Effect::RotateRefresh {
+                grant,
+                expected_generation,
+                new_hash,
+                new,
+                at,
+            } => Outcome::Rotation(self.rotate(grant, expected_generation, new_hash, *new, at)),
+            Effect::RevokeFamily(grant) => {
+                self.revoked_grants.insert(grant, ());
+                Outcome::Written
+            }
+            Effect::RevokeAccessToken(hash) => {
+                self.access_tokens.remove(&hash);
+                Outcome::Written
+            }
+            Effect::ConsumeJti {
+                issuer,
+                jti,
+                expires_at,
+            } => match self.jtis.entry((issuer, jti)) {
+                std::collections::hash_map::Entry::Occupied(_) => Outcome::Jti(JtiUse::Replayed),
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(expires_at);
+                    Outcome::Jti(JtiUse::Fresh)
+                }
+            },
+            Effect::Claims { subject, names } => {
+                Outcome::Claims(self.claims.get(&subject).map(|all| {
+                    all.iter()
+                        .filter(|(name, _)| names.iter().any(|wanted| wanted == *name))
+                        .map(|(name, value)| (name.clone(), value.clone()))
+                        .collect()
+                }))
+            }
+            Effect::Consent { subject, client_id } => Outcome::Consent(
+                self.consents
+                    .get(&(subject, client_id))
+                    .cloned()
+                    .map(Box::new),
+            ),
+        }
+    }
+
+    fn write(&mut self, write: Write) {
+        match write {
+            Write::Code(hash, record) => {
+                self.codes.insert(hash, CodeSlot::Live(record));
+            }
+            Write::AccessToken(hash, record) => {
+                self.access_tokens.insert(hash, *record);
+            }
+            Write::RefreshToken(hash, record) => {
+                self.families.entry(record.grant).or_insert(Family {
+                    generation: record.generation,
+                    rotated_at: None,
+                });
+                self.refresh_tokens.insert(hash, *record);
+            }
+            Write::Consent(consent) => {
+                let key = (consent.subject.clone(), consent.client_id.clone());
+                self.consents.insert(key, *consent);
+            }
+        }
+    }
+
+    fn take_code(&mut self, hash: SecretHash) -> TakenCode {
+        let Some(slot) = self.codes.get_mut(&hash) else {
+            return TakenCode::Unknown;
+        };
+        match slot {
+            CodeSlot::Taken { grant, .. } => TakenCode::AlreadyTaken(*grant),
+            CodeSlot::Live(record) if self.revoked_grants.contains_key(&record.grant) => {
+                TakenCode::Unknown
+            }
+            CodeSlot::Live(record) => {
+                let tombstone = CodeSlot::Taken {
+                    grant: record.grant,
+                    expires_at: record.expires_at,
+                };
+                match std::mem::replace(slot, tombstone) {
+                    CodeSlot::Live(record) => TakenCode::Taken(record),
+                    // Unreachable: this arm matched `Live` above, under the same lock.
+                    CodeSlot::Taken { grant, .. } => TakenCode::AlreadyTaken(grant),
+                }
+            }
+        }
+    }
+
+    fn refresh_token(&self, hash: &SecretHash) -> RefreshLookup {
+        let Some(record) = self.refresh_tokens.get(hash) else {
+            return RefreshLookup::Unknown;
+        };
+        let Some(family) = self.families.get(&record.grant) else {
+            return RefreshLookup::Unknown;
+        };
+        if self.is_revoked(&record.grant) {
+            return RefreshLookup::Unknown;
+        }
+        if record.generation == family.generation {
+            RefreshLookup::Current(Box::new(record.clone()))
+        } else {
+            let immediate = record.generation.checked_add(1) == Some(family.generation);
+            RefreshLookup::Superseded {
+                record: Box::new(record.clone()),
+                rotated_at: family.rotated_at.filter(|_| immediate),
+            }
+        }
+    }
+
+    fn rotate(
+        &mut self,
+        grant: GrantId,
+        expected_generation: u64,
+        new_hash: SecretHash,
+        new: RefreshRecord,
+        at: OffsetDateTime,
+    ) -> Rotation {
+        if self.is_revoked(&grant) {
+            return Rotation::Conflict;
+        }
+        let Some(family) = self.families.get_mut(&grant) else {
+            return Rotation::Conflict;
+        };
+        if family.generation != expected_generation {
+            return Rotation::Conflict;
+        }
+        family.generation = expected_generation.saturating_add(1);
+        family.rotated_at = Some(at);
+        self.refresh_tokens.insert(new_hash, new);
+        Rotation::Rotated
+    }
+}
+
+impl Store for MemoryStore {
+    fn execute(&self, effect: Effect) -> Result<Outcome, StoreError> {
+        Ok(self.lock()?.execute(effect))
+    }
+}
+
+impl AsyncStore for MemoryStore {
+    fn execute(
+        &self,
+        effect: Effect,
+    ) -> impl std::future::Future<Output = Result<Outcome, StoreError>> + Send {
+        std::future::ready(Store::execute(self, effect))
+    }
+}

@@ -1,0 +1,511 @@
+//! The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6; OIDC Core §3.1.3, §12).
+//!
+//! 1. Parse the request (`ostium-messages`): POST only, no credentials in the URI, no repeated
+//!    parameter, one authentication method (checklist items 30, 31).
+//! 2. Authenticate the client against its registered method (item 32; [`crate::authenticate`]).
+//! 3. Run the grant:
+//!    - `authorization_code`: take the code atomically; a second take revokes the whole family
+//!      (item 35); check client binding, expiry, `redirect_uri` and PKCE (items 27, 28, 33, 34);
+//!    - `refresh_token`: read the token; a superseded one revokes the family (item 46); check
+//!      client binding, expiry and down-scoping (items 44, 45); rotate by compare-and-swap;
+//!    - `client_credentials`: confidential clients only (item 40).
+//! 4. Write the new tokens, then answer (`Cache-Control: no-store`, item 37).
+
+use ostium_messages::client_auth::ClientAuthentication;
+use ostium_messages::token::{Grant, TokenRequest};
+use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode, TokenResponse};
+use ostium_pkce::verify_exchange;
+use ostium_rand::SecureRng;
+use time::OffsetDateTime;
+
+use crate::Engine;
+use crate::authenticate::{Authenticating, Progress};
+use crate::client::{Client, GrantType};
+use crate::config::RefreshRotation;
+use crate::issue::{self, IdTokenBinding, server_error};
+use crate::records::{CodeRecord, GrantDetails, RefreshRecord};
+use crate::secret::{Entropy, GrantId, SecretHash};
+use crate::step::{Pending, Step};
+use crate::store::{Effect, Outcome, RefreshLookup, Rotation, StoreError, TakenCode, Write};
+
+/// The token endpoint's suspended state.
+pub(crate) struct TokenFlow {
+    now: OffsetDateTime,
+    entropy: Entropy,
+    request: TokenRequest,
+    stage: Stage,
+}
+
+enum Stage {
+    Authenticating(Authenticating),
+    TakingCode(Box<Client>),
+    LoadingRefresh(Box<Client>),
+    /// A replay was detected; once the family is revoked, answer `invalid_grant`.
+    RevokingFamily(&'static str),
+    Rotating(Box<Issuing>),
+    Writing(Box<TokenResponse>),
+    Finished,
+}
+
+/// Tokens ready to be issued once a rotation succeeds.
+struct Issuing {
+    writes: Vec<Write>,
+    response: TokenResponse,
+}
+
+fn invalid_grant(text: &str) -> ErrorResponse<TokenErrorCode> {
+    ErrorResponse::new(TokenErrorCode::InvalidGrant).with_description(text)
+}
+
+impl Engine {
+    /// Handles a token endpoint request.
+    ///
+    /// `rng` is drawn from once, for everything this request may mint.
+    pub fn token(
+        &self,
+        request: &HttpRequest<'_>,
+        now: OffsetDateTime,
+        rng: &mut (impl SecureRng + ?Sized),
+    ) -> Step {
+        let parsed = match TokenRequest::parse(request) {
+            Ok(parsed) => parsed,
+            Err(error) => return self.token_error(&error),
+        };
+        let Ok(entropy) = Entropy::draw(rng) else {
+            return self.token_error(&server_error("randomness unavailable"));
+        };
+        let (authenticating, progress) = Authenticating::start(parsed.client_auth.clone());
+        let flow = TokenFlow {
+            now,
+            entropy,
+            request: parsed,
+            stage: Stage::Authenticating(authenticating),
+        };
+        flow.after_authentication(self, progress)
+    }
+
+    pub(crate) fn token_error(&self, error: &ErrorResponse<TokenErrorCode>) -> Step {
+        Step::Respond(HttpResponse::token_error(
+            error,
+            self.config().issuer.as_str(),
+        ))
+    }
+}
+
+impl TokenFlow {
+    pub(crate) fn resume(mut self, engine: &Engine, outcome: Result<Outcome, StoreError>) -> Step {
+        let Ok(outcome) = outcome else {
+            return engine.token_error(&server_error("storage unavailable"));
+        };
+        match (std::mem::replace(&mut self.stage, Stage::Finished), outcome) {
+            (Stage::Authenticating(mut authenticating), outcome) => {
+                let progress = authenticating.advance(engine, self.now, outcome);
+                self.stage = Stage::Authenticating(authenticating);
+                self.after_authentication(engine, progress)
+            }
+            (Stage::TakingCode(client), Outcome::Code(taken)) => match taken {
+                TakenCode::Taken(record) => self.redeem_code(engine, &client, *record),
+                TakenCode::AlreadyTaken(grant) => self.revoke(
+                    grant,
+                    "the authorization code was already used; its tokens are revoked",
+                ),
+                TakenCode::Unknown => {
+                    engine.token_error(&invalid_grant("unknown or expired authorization code"))
+                }
+            },
+            (Stage::LoadingRefresh(client), Outcome::RefreshToken(lookup)) => match lookup {
+                RefreshLookup::Current(record) => self.refresh(engine, &client, *record, false),
+                RefreshLookup::Superseded { record, rotated_at } => {
+                    let in_grace = match (engine.config().profile.refresh_grace, rotated_at) {
+                        (Some(grace), Some(at)) => self.now <= at.saturating_add(grace),
+                        _ => false,
+                    };
+                    if in_grace && record.details.client_id == client.id {
+                        self.refresh(engine, &client, *record, true)
+                    } else {
+                        self.revoke(
+                            record.grant,
+                            "the refresh token was already used; its grant is revoked",
+                        )
+                    }
+                }
+                RefreshLookup::Unknown => {
+                    engine.token_error(&invalid_grant("unknown, expired or revoked refresh token"))
+                }
+            },
+            (Stage::RevokingFamily(text), Outcome::Written) => {
+                engine.token_error(&invalid_grant(text))
+            }
+            (Stage::Rotating(issuing), Outcome::Rotation(Rotation::Rotated)) => {
+                self.write(*issuing)
+            }
+            (Stage::Rotating(_), Outcome::Rotation(Rotation::Conflict)) => {
+                // Another request rotated this token first: one of the two is a replay. The
+                // family cannot be told apart from here, so revoke it (RFC 9700 §4.14.2).
+                match self.request.grant {
+                    Grant::RefreshToken { .. } => engine.token_error(&invalid_grant(
+                        "the refresh token was used concurrently; its grant is revoked",
+                    )),
+                    _ => engine.token_error(&server_error("unexpected rotation")),
+                }
+            }
+            (Stage::Writing(response), Outcome::Written) => Step::Respond(response.to_response()),
+            _ => engine.token_error(&server_error("unexpected store outcome")),
+        }
+    }
+
+    fn suspend(self, effect: Effect) -> Step {
+        Step::Effect(Pending::new(effect, self))
+    }
+
+    fn revoke(mut self, grant: GrantId, text: &'static str) -> Step {
+        self.stage = Stage::RevokingFamily(text);
+        self.suspend(Effect::RevokeFamily(grant))
+    }
+
+    fn write(mut self, issuing: Issuing) -> Step {
+        if issuing.writes.is_empty() {
+            return Step::Respond(issuing.response.to_response());
+        }
+        self.stage = Stage::Writing(Box::new(issuing.response));
+        self.suspend(Effect::Write(issuing.writes))
+    }
+
+    fn after_authentication(mut self, engine: &Engine, progress: Progress) -> Step {
+        let client = match progress {
+            Progress::Need(effect) => return self.suspend(effect),
+            Progress::Failed(error) => return engine.token_error(&error),
+            Progress::Done(client) => client,
+        };
+        let unauthorized = |text| {
+            engine.token_error(
+                &ErrorResponse::new(TokenErrorCode::UnauthorizedClient).with_description(text),
+            )
+        };
+        let hash = match &self.request.grant {
+            Grant::AuthorizationCode { code, .. } => {
+                if !client.may_use(GrantType::AuthorizationCode) {
+                    return unauthorized("the client may not use authorization_code");
+                }
+                SecretHash::of(code.as_str())
+            }
+            Grant::RefreshToken { refresh_token, .. } => {
+                if !client.may_use(GrantType::RefreshToken) {
+                    return unauthorized("the client may not use refresh_token");
+                }
+                let hash = SecretHash::of(refresh_token.as_str());
+                self.stage = Stage::LoadingRefresh(client);
+                return self.suspend(Effect::RefreshToken(hash));
+            }
+            Grant::ClientCredentials { .. } => {
+                // RFC 6749 §4.4: confidential clients only (checklist item 40).
+                if client.is_public() || !client.may_use(GrantType::ClientCredentials) {
+                    return unauthorized("the client may not use client_credentials");
+                }
+                return self.client_credentials(engine, &client);
+            }
+            // RFC 9700 §2.4: the password grant MUST NOT be used.
+            Grant::Password { .. } => {
+                return engine.token_error(
+                    &ErrorResponse::new(TokenErrorCode::UnsupportedGrantType)
+                        .with_description("the password grant is not supported"),
+                );
+            }
+            other => {
+                let text = format!("grant_type {} is not supported", other.grant_type());
+                return engine.token_error(
+                    &ErrorResponse::new(TokenErrorCode::UnsupportedGrantType)
+                        .with_description(&text),
+                );
+            }
+        };
+        self.stage = Stage::TakingCode(client);
+        self.suspend(Effect::TakeCode(hash))
+    }
+
+    fn redeem_code(self, engine: &Engine, client: &Client, record: CodeRecord) -> Step {
+        let Grant::AuthorizationCode {
+            code,
+            redirect_uri,
+            code_verifier,
+        } = &self.request.grant
+        else {
+            return engine.token_error(&server_error("unexpected grant"));
+        };
+        // Item 33: issued to this client.
+        if record.details.client_id != client.id {
+            return engine.token_error(&invalid_grant(
+                "the authorization code was issued to another client",
+            ));
+        }
+        // Item 36: short-lived.
+        if self.now >= record.expires_at {
+            return engine.token_error(&invalid_grant("the authorization code has expired"));
+        }
+        // Item 34: the same redirect_uri as the authorization request, if it sent one.
+        let redirect_ok = match (&record.redirect_uri, redirect_uri) {
+            (Some(sent), Some(now_sent)) => sent == now_sent.as_str(),
+            (Some(_), None) => false,
+            (None, Some(now_sent)) => client.redirect_uris.iter().any(|r| r.matches(now_sent)),
+            (None, None) => true,
+        };
+        if !redirect_ok {
+            return engine.token_error(&invalid_grant(
+                "redirect_uri does not match the authorization request",
+            ));
+        }
+        // Items 27, 28: PKCE, including the downgrade check.
+        if let Err(error) = verify_exchange(
+            record.code_challenge.as_ref(),
+            code_verifier.as_ref().map(|v| v.as_str()),
+        ) {
+            return engine.token_error(&invalid_grant(&format!("PKCE: {error}")));
+        }
+        let refresh = engine.config().profile.issue_refresh_tokens
+            && client.may_use(GrantType::RefreshToken)
+            && wants_refresh_token(&record.details);
+        let issued = self.issue(
+            engine,
+            client,
+            record.grant,
+            &record.details,
+            refresh,
+            record.nonce.as_ref(),
+            Some(code.as_str()),
+        );
+        match issued {
+            Ok(issuing) => self.write(issuing),
+            Err(error) => engine.token_error(&error),
+        }
+    }
+
+    fn refresh(
+        mut self,
+        engine: &Engine,
+        client: &Client,
+        record: RefreshRecord,
+        in_grace: bool,
+    ) -> Step {
+        let Grant::RefreshToken {
+            scope: requested, ..
+        } = &self.request.grant
+        else {
+            return engine.token_error(&server_error("unexpected grant"));
+        };
+        // Item 44: bound to the client.
+        if record.details.client_id != client.id {
+            return engine.token_error(&invalid_grant(
+                "the refresh token was issued to another client",
+            ));
+        }
+        if self.now >= record.expires_at {
+            return engine.token_error(&invalid_grant("the refresh token has expired"));
+        }
+        // Item 45: down-scoping only; the refresh token keeps the original scope.
+        let config = engine.config();
+        let scope = match config.scope_policy.refresh(
+            &config.catalog,
+            &client.scope,
+            &record.details.scope,
+            requested.as_ref(),
+        ) {
+            Ok(scope) => scope,
+            Err(error) => {
+                return engine.token_error(
+                    &ErrorResponse::new(TokenErrorCode::InvalidScope)
+                        .with_description(&error.to_string()),
+                );
+            }
+        };
+        let mut access_details = record.details.clone();
+        access_details.scope = scope.access_token().scope().clone();
+        let rotate = match config.profile.refresh_rotation {
+            RefreshRotation::Always => true,
+            RefreshRotation::PublicClients => client.is_public(),
+            RefreshRotation::Never => false,
+        } || in_grace;
+
+        let access = match issue::access_token(
+            engine,
+            self.now,
+            &self.entropy,
+            client,
+            record.grant,
+            &access_details,
+        ) {
+            Ok(access) => access,
+            Err(error) => return engine.token_error(&error),
+        };
+        // Item 47: a refreshed ID token keeps iss, sub, aud and auth_time; new iat; no nonce.
+        let id_token = if record.details.is_openid() {
+            let binding = IdTokenBinding {
+                nonce: None,
+                access_token: Some(&access.token),
+                code: None,
+            };
+            match issue::id_token(engine, self.now, &record.details, &binding) {
+                Ok(token) => Some(token),
+                Err(error) => return engine.token_error(&error),
+            }
+        } else {
+            None
+        };
+        let presented = match &self.request.grant {
+            Grant::RefreshToken { refresh_token, .. } => refresh_token.as_str().to_owned(),
+            _ => String::new(),
+        };
+        let mut writes: Vec<Write> = access.write.clone().into_iter().collect();
+        let (refresh_secret, rotation) = if rotate {
+            let generation = record
+                .generation
+                .saturating_add(if in_grace { 2 } else { 1 });
+            let expected_generation = generation.saturating_sub(1);
+            let (secret, new) = issue::refresh_token(
+                engine,
+                self.now,
+                &self.entropy,
+                record.grant,
+                generation,
+                record.details.clone(),
+                record.issued_at,
+            );
+            let effect = Effect::RotateRefresh {
+                grant: record.grant,
+                expected_generation,
+                new_hash: SecretHash::of(&secret),
+                new: Box::new(new),
+                at: self.now,
+            };
+            (secret, Some(effect))
+        } else {
+            (presented, None)
+        };
+        let response = match issue::response(
+            &access,
+            Some(&refresh_secret),
+            &access_details.scope,
+            access_details.authorization_details.as_ref(),
+            id_token,
+        ) {
+            Ok(response) => response,
+            Err(error) => return engine.token_error(&error),
+        };
+        let issuing = Issuing {
+            writes: std::mem::take(&mut writes),
+            response,
+        };
+        match rotation {
+            Some(effect) => {
+                self.stage = Stage::Rotating(Box::new(issuing));
+                self.suspend(effect)
+            }
+            None => self.write(issuing),
+        }
+    }
+
+    fn client_credentials(self, engine: &Engine, client: &Client) -> Step {
+        let Grant::ClientCredentials { scope: requested } = &self.request.grant else {
+            return engine.token_error(&server_error("unexpected grant"));
+        };
+        let config = engine.config();
+        let granted =
+            match config
+                .scope_policy
+                .grant(&config.catalog, &client.scope, requested.as_ref())
+            {
+                Ok(granted) => granted,
+                Err(error) => {
+                    return engine.token_error(
+                        &ErrorResponse::new(TokenErrorCode::InvalidScope)
+                            .with_description(&error.to_string()),
+                    );
+                }
+            };
+        let details = GrantDetails {
+            client_id: client.id.clone(),
+            authentication: None,
+            scope: granted.scope().clone(),
+            authorization_details: self.request.authorization_details.clone(),
+            claims: None,
+            resources: self.request.resource.clone(),
+        };
+        // RFC 6749 §4.4.3: no refresh token for client credentials.
+        match self.issue(
+            engine,
+            client,
+            self.entropy.grant_id(),
+            &details,
+            false,
+            None,
+            None,
+        ) {
+            Ok(issuing) => self.write(issuing),
+            Err(error) => engine.token_error(&error),
+        }
+    }
+
+    /// Mints an access token, optionally a first refresh token and an ID token.
+    #[allow(clippy::too_many_arguments)]
+    fn issue(
+        &self,
+        engine: &Engine,
+        client: &Client,
+        grant: GrantId,
+        details: &GrantDetails,
+        refresh: bool,
+        nonce: Option<&ostium_messages::values::Nonce>,
+        code: Option<&str>,
+    ) -> Result<Issuing, ErrorResponse<TokenErrorCode>> {
+        let access = issue::access_token(engine, self.now, &self.entropy, client, grant, details)?;
+        let mut writes: Vec<Write> = access.write.clone().into_iter().collect();
+        let refresh_secret = if refresh {
+            let (secret, record) = issue::refresh_token(
+                engine,
+                self.now,
+                &self.entropy,
+                grant,
+                0,
+                details.clone(),
+                self.now,
+            );
+            writes.push(Write::RefreshToken(
+                SecretHash::of(&secret),
+                Box::new(record),
+            ));
+            Some(secret)
+        } else {
+            None
+        };
+        // Item 41: a code from an `openid` request yields an ID token. `c_hash` is for hybrid
+        // responses only; the code flow's ID token binds the access token (`at_hash`).
+        let id_token = if details.is_openid() && code.is_some() {
+            let binding = IdTokenBinding {
+                nonce,
+                access_token: Some(&access.token),
+                code: None,
+            };
+            Some(issue::id_token(engine, self.now, details, &binding)?)
+        } else {
+            None
+        };
+        let response = issue::response(
+            &access,
+            refresh_secret.as_deref(),
+            &details.scope,
+            details.authorization_details.as_ref(),
+            id_token,
+        )?;
+        Ok(Issuing { writes, response })
+    }
+}
+
+/// OIDC Core §11: an OpenID grant gets a refresh token only with `offline_access`; a plain OAuth
+/// grant always may.
+fn wants_refresh_token(details: &GrantDetails) -> bool {
+    !details.is_openid() || details.scope.contains("offline_access")
+}
+
+#[allow(dead_code)]
+fn presented_client(auth: &ClientAuthentication) -> Option<&str> {
+    auth.client_id().map(|id| id.as_str())
+}
