@@ -1,7 +1,14 @@
 //! A test harness: one engine, one in-memory store, a fixed clock and seeded randomness, and
 //! helpers that speak HTTP-as-data to the engine the way a browser and a client would.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::missing_panics_doc,
+    clippy::indexing_slicing
+)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
