@@ -33,7 +33,7 @@ use ostium_messages::values::{
 use ostium_messages::{
     AuthorizationErrorCode, ErrorResponse, HttpRequest, HttpResponse, ResponseMode,
 };
-use ostium_pkce::CodeChallenge;
+use ostium_pkce::{CodeChallenge, CodeChallengeMethod};
 use ostium_rand::SecureRng;
 use ostium_scope::{AuthorizationDetails, Scope};
 use serde::{Deserialize, Serialize};
@@ -424,6 +424,11 @@ impl AuthorizeFlow {
         }
         let request = match parsed {
             Ok(request) => request,
+            // A redirect_uri that was sent but is unreadable is "invalid": never redirect
+            // (RFC 6749 §4.1.2.1), even when a single registration would allow omitting it.
+            Err(failure) if failure.redirect_uri.is_none() => {
+                return error_page(400, &failure.error.to_string());
+            }
             Err(failure) => {
                 let redirect = failure.to_error_redirect(Some(engine.config().issuer.clone()));
                 return deliver(
@@ -476,6 +481,16 @@ impl AuthorizeFlow {
             return fail(
                 AuthorizationErrorCode::InvalidRequest,
                 "code_challenge (PKCE, S256) is required",
+            );
+        }
+        let plain = request
+            .code_challenge
+            .as_ref()
+            .is_some_and(|c| c.method() != CodeChallengeMethod::S256);
+        if plain && !engine.config().profile.danger_allow_plain_pkce {
+            return fail(
+                AuthorizationErrorCode::InvalidRequest,
+                "code_challenge_method must be S256",
             );
         }
         let config = engine.config();

@@ -1,0 +1,814 @@
+//! Authorization endpoint behaviour, named after the checklist items.
+
+mod common;
+
+use common::*;
+use ostium_engine::{ConsentDecision, Driven, Profile};
+use ostium_messages::{HttpRequest, HttpResponse, Params};
+
+fn respond(driven: Driven) -> HttpResponse {
+    driven
+        .into_response()
+        .expect("a response, not an interaction")
+}
+
+/// An error page: not a redirect, no Location header.
+fn assert_error_page(response: &HttpResponse) {
+    assert_eq!(
+        response.status(),
+        400,
+        "{}",
+        String::from_utf8_lossy(response.body())
+    );
+    assert!(response.header("location").is_none());
+    assert!(
+        response
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
+
+#[test]
+fn req_1_post_authorization_requests_are_accepted() {
+    let mut h = harness();
+    let (query, _) = h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &[], true);
+    let request = HttpRequest::form_post(query.as_bytes());
+    let session = h.alice_session();
+    let step = h
+        .engine
+        .authorize(&request, Some(&session), h.clock.now(), &mut h.rng);
+    assert!(matches!(h.engine.drive(step, &h.store), Driven::Consent(_)));
+    let put = HttpRequest {
+        method: "PUT",
+        ..HttpRequest::get(&query)
+    };
+    let step = h.engine.authorize(&put, None, h.clock.now(), &mut h.rng);
+    assert_eq!(respond(h.engine.drive(step, &h.store)).status(), 405);
+}
+
+#[test]
+fn req_2_empty_and_unknown_parameters_are_ignored() {
+    let mut h = harness();
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("extra", "foobar"), ("login_hint", "")],
+        true,
+    );
+    let session = h.alice_session();
+    assert!(matches!(
+        h.authorize(&query, Some(&session)),
+        Driven::Consent(_)
+    ));
+}
+
+#[test]
+fn req_3_repeated_parameter_is_invalid_request_by_redirect() {
+    let mut h = harness();
+    let (query, pending) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("scope", "openid")],
+        true,
+    );
+    let params = redirect_params(&respond(h.authorize(&query, None)));
+    assert_eq!(params.single("error").unwrap(), Some("invalid_request"));
+    assert_eq!(
+        params.single("state").unwrap(),
+        Some(pending.state.as_str())
+    );
+}
+
+#[test]
+fn req_4_missing_or_unknown_response_type() {
+    let mut h = harness();
+    for response_type in ["", "token", "id_token", "code id_token", "magic"] {
+        let (query, _) = h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &[], true);
+        let query = query.replace(
+            "response_type=code",
+            &format!("response_type={response_type}"),
+        );
+        let response = respond(h.authorize(&query, None));
+        // A front-channel response type is delivered in the fragment by default.
+        let location = response.header("location").expect("an error redirect");
+        let delivered = location.split_once(['?', '#']).unwrap().1;
+        let error = Params::parse_query(delivered)
+            .unwrap()
+            .single("error")
+            .unwrap()
+            .unwrap()
+            .to_owned();
+        assert!(
+            error == "unsupported_response_type" || error == "invalid_request",
+            "{response_type}: {error}"
+        );
+    }
+}
+
+#[test]
+fn req_5_bad_client_or_redirect_uri_gives_an_error_page_never_a_redirect() {
+    let mut h = harness();
+    let cases = [
+        ("nobody", FITNESS_REDIRECT),
+        (FITNESS_APP, "https://evil.example/cb"),
+        (FITNESS_APP, "https://fitness.example/cb/extra"),
+        (FITNESS_APP, "https://fitness.example/cb?x=1"),
+        (FITNESS_APP, "https://FITNESS.example/cb"),
+    ];
+    for (client, redirect) in cases {
+        let (query, _) = h.authorization_query(client, redirect, "openid", &[], true);
+        let response = respond(h.authorize(&query, None));
+        assert!(
+            response.header("location").is_none(),
+            "{client} {redirect}: {:?}",
+            response.header("location")
+        );
+        assert_error_page(&response);
+    }
+    // Missing client_id, and an unparseable redirect_uri.
+    assert_error_page(&respond(
+        h.authorize("response_type=code&scope=openid", None),
+    ));
+    let query = format!(
+        "response_type=code&client_id={FITNESS_APP}&scope=openid&redirect_uri=not%20a%20uri"
+    );
+    assert_error_page(&respond(h.authorize(&query, None)));
+}
+
+#[test]
+fn req_6_loopback_redirect_uris_match_any_port_and_nothing_else_varies() {
+    let mut h = harness();
+    let loopback = ostium_engine::Client::public(
+        ostium_messages::values::ClientId::parse("cli").unwrap(),
+        vec![
+            ostium_messages::redirect_uri::RegisteredRedirectUri::parse(
+                "http://127.0.0.1/callback",
+            )
+            .unwrap(),
+        ],
+        ostium_scope::ClientScope::new(ostium_scope::Scope::parse("openid").unwrap()),
+    );
+    h.store.register(loopback).unwrap();
+    let session = h.alice_session();
+    let (query, _) = h.authorization_query(
+        "cli",
+        "http://127.0.0.1:53412/callback",
+        "openid",
+        &[],
+        true,
+    );
+    assert!(matches!(
+        h.authorize(&query, Some(&session)),
+        Driven::Consent(_)
+    ));
+    let (query, _) =
+        h.authorization_query("cli", "http://127.0.0.1:53412/other", "openid", &[], true);
+    assert_error_page(&respond(h.authorize(&query, Some(&session))));
+}
+
+#[test]
+fn req_7_openid_requests_must_name_the_redirect_uri() {
+    let mut h = harness();
+    let (query, _) = h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &[], true);
+    let query = query.replace(
+        &format!("&redirect_uri={}", urlencode(FITNESS_REDIRECT)),
+        "",
+    );
+    assert!(!query.contains("redirect_uri"));
+    assert_error_page(&respond(h.authorize(&query, None)));
+}
+
+fn urlencode(value: &str) -> String {
+    Params::from_iter([("x", value)])
+        .encode()
+        .trim_start_matches("x=")
+        .to_owned()
+}
+
+#[test]
+fn req_8_registered_query_is_preserved_in_the_response() {
+    let mut h = harness();
+    let with_query = ostium_engine::Client::public(
+        ostium_messages::values::ClientId::parse("q-app").unwrap(),
+        vec![
+            ostium_messages::redirect_uri::RegisteredRedirectUri::parse(
+                "https://q.example/cb?tenant=7",
+            )
+            .unwrap(),
+        ],
+        ostium_scope::ClientScope::new(ostium_scope::Scope::parse("openid").unwrap()),
+    );
+    h.store.register(with_query).unwrap();
+    let (query, _) = h.authorization_query(
+        "q-app",
+        "https://q.example/cb?tenant=7",
+        "openid",
+        &[],
+        true,
+    );
+    let response = h.approve(&query);
+    let params = redirect_params(&response);
+    assert_eq!(params.single("tenant").unwrap(), Some("7"));
+    assert!(params.single("code").unwrap().is_some());
+    assert!(
+        response
+            .header("location")
+            .unwrap()
+            .starts_with("https://q.example/cb?tenant=7&")
+    );
+}
+
+#[test]
+fn req_9_req_10_req_11_state_and_iss_on_success_and_error_and_nothing_else_on_error() {
+    let mut h = harness();
+    let (query, pending) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("prompt", "none")],
+        true,
+    );
+    let response = respond(h.authorize(&query, None));
+    let params = redirect_params(&response);
+    let mut names: Vec<&str> = params.iter().map(|(name, _)| name).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["error", "error_description", "iss", "state"]);
+    assert_eq!(
+        params.single("state").unwrap(),
+        Some(pending.state.as_str())
+    );
+    assert_eq!(params.single("iss").unwrap(), Some(ISSUER));
+    let description = params.single("error_description").unwrap().unwrap();
+    assert!(
+        description
+            .bytes()
+            .all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\')
+    );
+
+    let (_, pending) = h.code_for(FITNESS_APP, FITNESS_REDIRECT, "openid");
+    assert!(!pending.state.is_empty()); // code_for asserts state and iss on success
+}
+
+#[test]
+fn req_12_unsupported_response_mode_is_a_plain_400() {
+    let mut h = harness();
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("response_mode", "jwt")],
+        true,
+    );
+    assert_error_page(&respond(h.authorize(&query, None)));
+}
+
+#[test]
+fn form_post_and_fragment_response_modes_deliver_the_code() {
+    let mut h = harness();
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("response_mode", "form_post")],
+        true,
+    );
+    let response = h.approve(&query);
+    assert_eq!(response.status(), 200);
+    let page = String::from_utf8(response.body().to_vec()).unwrap();
+    assert!(page.contains("name=\"code\"") && page.contains(FITNESS_REDIRECT));
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("response_mode", "fragment")],
+        true,
+    );
+    let response = h.approve(&query);
+    assert!(
+        response
+            .header("location")
+            .unwrap()
+            .starts_with(&format!("{FITNESS_REDIRECT}#code="))
+    );
+}
+
+#[test]
+fn req_13_scope_order_is_irrelevant() {
+    let mut h = harness();
+    let (code, pending) = h.code_for(FITNESS_APP, FITNESS_REDIRECT, "email openid profile");
+    let body = json(&h.redeem_confidential(&code, &pending));
+    assert_eq!(body["scope"], "email openid profile");
+    assert!(body["id_token"].is_string());
+}
+
+#[test]
+fn req_14_prompt_none_never_shows_ui() {
+    let mut h = harness();
+    // Not logged in.
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("prompt", "none")],
+        true,
+    );
+    assert_eq!(
+        redirect_params(&respond(h.authorize(&query, None)))
+            .single("error")
+            .unwrap(),
+        Some("login_required")
+    );
+    // Logged in, but no consent yet.
+    let session = h.alice_session();
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("prompt", "none")],
+        true,
+    );
+    assert_eq!(
+        redirect_params(&respond(h.authorize(&query, Some(&session))))
+            .single("error")
+            .unwrap(),
+        Some("consent_required")
+    );
+    // `none` with another value.
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("prompt", "none login")],
+        true,
+    );
+    assert_eq!(
+        redirect_params(&respond(h.authorize(&query, Some(&session))))
+            .single("error")
+            .unwrap(),
+        Some("invalid_request")
+    );
+}
+
+#[test]
+fn prompt_none_succeeds_silently_with_a_session_and_remembered_consent() {
+    let mut h = harness();
+    let session = h.alice_session();
+    let (query, _) =
+        h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid profile", &[], true);
+    let Driven::Consent(context) = h.authorize(&query, Some(&session)) else {
+        panic!("consent expected")
+    };
+    let step = h.engine.consented(
+        *context,
+        ConsentDecision::Approve {
+            scope: None,
+            remember: true,
+        },
+        h.clock.now(),
+        &mut h.rng,
+    );
+    assert!(
+        redirect_params(&respond(h.engine.drive(step, &h.store)))
+            .single("code")
+            .unwrap()
+            .is_some()
+    );
+    // Next time: silent, even with prompt=none, for the same or a narrower scope.
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("prompt", "none")],
+        true,
+    );
+    assert!(
+        redirect_params(&respond(h.authorize(&query, Some(&session))))
+            .single("code")
+            .unwrap()
+            .is_some()
+    );
+    // A wider scope needs consent again.
+    let (query, _) =
+        h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid email", &[], true);
+    assert!(matches!(
+        h.authorize(&query, Some(&session)),
+        Driven::Consent(_)
+    ));
+    // prompt=consent asks even when remembered.
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("prompt", "consent")],
+        true,
+    );
+    assert!(matches!(
+        h.authorize(&query, Some(&session)),
+        Driven::Consent(_)
+    ));
+}
+
+#[test]
+fn req_15_prompt_login_forces_reauthentication_with_a_later_auth_time() {
+    let mut h = harness();
+    let session = h.alice_session();
+    h.advance(300);
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("prompt", "login")],
+        true,
+    );
+    let Driven::Login(context) = h.authorize(&query, Some(&session)) else {
+        panic!("login expected")
+    };
+    // Replaying the old session does not satisfy it.
+    let step = h
+        .engine
+        .logged_in(*context.clone(), session.clone(), h.clock.now(), &mut h.rng);
+    assert_eq!(
+        redirect_params(&respond(h.engine.drive(step, &h.store)))
+            .single("error")
+            .unwrap(),
+        Some("login_required")
+    );
+    // A fresh login does.
+    let fresh = h.alice_session();
+    let step = h
+        .engine
+        .logged_in(*context, fresh, h.clock.now(), &mut h.rng);
+    assert!(matches!(h.engine.drive(step, &h.store), Driven::Consent(_)));
+}
+
+#[test]
+fn req_16_max_age_exceeded_requires_login_and_auth_time_is_in_the_id_token() {
+    let mut h = harness();
+    let session = h.alice_session();
+    h.advance(10);
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("max_age", "1")],
+        true,
+    );
+    assert!(matches!(
+        h.authorize(&query, Some(&session)),
+        Driven::Login(_)
+    ));
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("max_age", "10000")],
+        true,
+    );
+    assert!(matches!(
+        h.authorize(&query, Some(&session)),
+        Driven::Consent(_)
+    ));
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("max_age", "0")],
+        true,
+    );
+    assert!(
+        matches!(h.authorize(&query, Some(&session)), Driven::Login(_)),
+        "max_age=0 is prompt=login"
+    );
+
+    let (query, pending) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("max_age", "1")],
+        true,
+    );
+    let response = h.approve(&query);
+    let code = redirect_params(&response)
+        .single("code")
+        .unwrap()
+        .unwrap()
+        .to_owned();
+    let claims = jwt_claims(
+        json(&h.redeem_confidential(&code, &pending))["id_token"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(
+        claims["auth_time"].as_i64().unwrap(),
+        h.clock.now().unix_timestamp()
+    );
+}
+
+#[test]
+fn req_17_id_token_hint_must_be_ours_and_name_the_logged_in_user() {
+    let mut h = harness();
+    let (code, pending) = h.code_for(FITNESS_APP, FITNESS_REDIRECT, "openid");
+    let id_token = json(&h.redeem_confidential(&code, &pending))["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let alice = h.alice_session();
+    let bob = ostium_engine::Authentication::new(
+        ostium_engine::Subject::parse("bob").unwrap(),
+        h.clock.now(),
+    );
+
+    let hint = [("id_token_hint", id_token.as_str()), ("prompt", "none")];
+    let (query, _) = h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &hint, true);
+    assert_eq!(
+        redirect_params(&respond(h.authorize(&query, Some(&bob))))
+            .single("error")
+            .unwrap(),
+        Some("login_required"),
+        "never answer for another user"
+    );
+    let (query, _) = h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &hint, true);
+    // Alice is logged in but has not remembered consent: consent_required, i.e. the hint was accepted.
+    assert_eq!(
+        redirect_params(&respond(h.authorize(&query, Some(&alice))))
+            .single("error")
+            .unwrap(),
+        Some("consent_required")
+    );
+
+    // A token signed by someone else is refused.
+    let forged = {
+        let other = signing_key(99, "key-1");
+        let header = ostium_jose::SigningHeader::new(ostium_jose::Algorithm::Es256).typ("JWT");
+        ostium_jose::Signer::new(&other, &header)
+            .unwrap()
+            .sign(br#"{"iss":"https://op.example","sub":"alice"}"#)
+            .unwrap()
+    };
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("id_token_hint", forged.as_str())],
+        true,
+    );
+    assert_eq!(
+        redirect_params(&respond(h.authorize(&query, Some(&alice))))
+            .single("error")
+            .unwrap(),
+        Some("invalid_request")
+    );
+}
+
+#[test]
+fn req_18_nonce_is_optional_for_code_and_copied_unmodified() {
+    let mut h = harness();
+    let (code, pending) = h.code_for(FITNESS_APP, FITNESS_REDIRECT, "openid");
+    let claims = jwt_claims(
+        json(&h.redeem_confidential(&code, &pending))["id_token"]
+            .as_str()
+            .unwrap(),
+    );
+    assert!(claims.get("nonce").is_none());
+    let nonce = "n-0S6_WzA2Mj x~!";
+    let (query, pending) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("nonce", nonce)],
+        true,
+    );
+    let code = redirect_params(&h.approve(&query))
+        .single("code")
+        .unwrap()
+        .unwrap()
+        .to_owned();
+    let claims = jwt_claims(
+        json(&h.redeem_confidential(&code, &pending))["id_token"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(claims["nonce"], nonce);
+}
+
+#[test]
+fn req_19_request_objects_are_rejected_as_unsupported() {
+    let mut h = harness();
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("request", "eyJhbGciOiJub25lIn0.e30.")],
+        true,
+    );
+    assert_eq!(
+        redirect_params(&respond(h.authorize(&query, None)))
+            .single("error")
+            .unwrap(),
+        Some("request_not_supported")
+    );
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("request_uri", "https://fitness.example/r/1")],
+        true,
+    );
+    assert_eq!(
+        redirect_params(&respond(h.authorize(&query, None)))
+            .single("error")
+            .unwrap(),
+        Some("request_uri_not_supported")
+    );
+    assert_eq!(h.engine.metadata().request_parameter_supported, Some(false));
+}
+
+#[test]
+fn req_20_display_locales_hints_and_acr_values_cause_no_error() {
+    let mut h = harness();
+    let extra = [
+        ("display", "popup"),
+        ("ui_locales", "fr-CA fr en"),
+        ("claims_locales", "de"),
+        ("login_hint", "alice@example.com"),
+        ("acr_values", "urn:mace:incommon:iap:silver"),
+    ];
+    let (query, _) = h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &extra, true);
+    let Driven::Login(context) = h.authorize(&query, None) else {
+        panic!("login expected")
+    };
+    assert_eq!(context.login_hint(), Some("alice@example.com"));
+    assert_eq!(context.acr_values(), ["urn:mace:incommon:iap:silver"]);
+}
+
+#[test]
+fn req_21_user_denial_is_access_denied() {
+    let mut h = harness();
+    let session = h.alice_session();
+    let (query, pending) =
+        h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &[], true);
+    let Driven::Consent(context) = h.authorize(&query, Some(&session)) else {
+        panic!("consent expected")
+    };
+    let step = h
+        .engine
+        .consented(*context, ConsentDecision::Deny, h.clock.now(), &mut h.rng);
+    let params = redirect_params(&respond(h.engine.drive(step, &h.store)));
+    assert_eq!(params.single("error").unwrap(), Some("access_denied"));
+    assert_eq!(
+        params.single("state").unwrap(),
+        Some(pending.state.as_str())
+    );
+}
+
+#[test]
+fn req_22_offline_access_yields_a_refresh_token_only_with_consent_and_a_code() {
+    let mut h = harness();
+    let (code, pending) = h.code_for(FITNESS_APP, FITNESS_REDIRECT, "openid");
+    assert!(
+        json(&h.redeem_confidential(&code, &pending))
+            .get("refresh_token")
+            .is_none(),
+        "OpenID grants without offline_access"
+    );
+    let (code, pending) = h.code_for(FITNESS_APP, FITNESS_REDIRECT, "openid offline_access");
+    assert!(json(&h.redeem_confidential(&code, &pending))["refresh_token"].is_string());
+}
+
+#[test]
+fn req_23_the_user_is_authenticated_before_any_success_redirect() {
+    let mut h = harness();
+    let (query, _) = h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &[], true);
+    assert!(matches!(h.authorize(&query, None), Driven::Login(_)));
+    // A consent answer without a login goes back to login.
+    let Driven::Login(context) = h.authorize(&query, None) else {
+        panic!("login expected")
+    };
+    let step = h.engine.consented(
+        *context,
+        ConsentDecision::Approve {
+            scope: None,
+            remember: false,
+        },
+        h.clock.now(),
+        &mut h.rng,
+    );
+    assert!(matches!(h.engine.drive(step, &h.store), Driven::Login(_)));
+}
+
+#[test]
+fn req_24_redirects_are_303() {
+    let mut h = harness();
+    let (query, _) = h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &[], true);
+    assert_eq!(h.approve(&query).status(), 303);
+}
+
+#[test]
+fn req_26_req_29_pkce_is_required_and_plain_is_refused() {
+    let mut h = harness();
+    let (query, _) = h.authorization_query(
+        DRAWING_APP,
+        DRAWING_REDIRECT,
+        "files:write:/diagrams",
+        &[],
+        false,
+    );
+    let params = redirect_params(&respond(h.authorize(&query, None)));
+    assert_eq!(params.single("error").unwrap(), Some("invalid_request"));
+    let (query, pending) = h.authorization_query(
+        DRAWING_APP,
+        DRAWING_REDIRECT,
+        "files:write:/diagrams",
+        &[],
+        false,
+    );
+    let plain = format!(
+        "{query}&code_challenge={}&code_challenge_method=plain",
+        pending.verifier.as_str()
+    );
+    assert_eq!(
+        redirect_params(&respond(h.authorize(&plain, None)))
+            .single("error")
+            .unwrap(),
+        Some("invalid_request")
+    );
+    assert_eq!(
+        h.engine.metadata().code_challenge_methods_supported,
+        Some(vec!["S256".to_owned()])
+    );
+
+    // The certification profile makes PKCE optional (but still verified when used).
+    let mut h = harness_with(Profile::oidc_certification());
+    let (query, _) = h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &[], false);
+    assert!(matches!(h.authorize(&query, None), Driven::Login(_)));
+}
+
+#[test]
+fn consent_may_narrow_but_not_widen_the_request() {
+    let mut h = harness();
+    let session = h.alice_session();
+    let (query, pending) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid profile email",
+        &[],
+        true,
+    );
+    let Driven::Consent(context) = h.authorize(&query, Some(&session)) else {
+        panic!()
+    };
+    let narrowed = ConsentDecision::Approve {
+        scope: Some(ostium_scope::Scope::parse("openid email").unwrap()),
+        remember: false,
+    };
+    let step = h
+        .engine
+        .consented(*context.clone(), narrowed, h.clock.now(), &mut h.rng);
+    let code = redirect_params(&respond(h.engine.drive(step, &h.store)))
+        .single("code")
+        .unwrap()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        json(&h.redeem_confidential(&code, &pending))["scope"],
+        "email openid"
+    );
+    let widened = ConsentDecision::Approve {
+        scope: Some(ostium_scope::Scope::parse("openid phone").unwrap()),
+        remember: false,
+    };
+    let step = h
+        .engine
+        .consented(*context, widened, h.clock.now(), &mut h.rng);
+    assert_eq!(
+        redirect_params(&respond(h.engine.drive(step, &h.store)))
+            .single("error")
+            .unwrap(),
+        Some("invalid_scope")
+    );
+}
+
+#[test]
+fn the_authorization_context_survives_serialization() {
+    let mut h = harness();
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("nonce", "n1")],
+        true,
+    );
+    let Driven::Login(context) = h.authorize(&query, None) else {
+        panic!()
+    };
+    let json = serde_json::to_string(&context).unwrap();
+    let back: ostium_engine::AuthorizationContext = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, *context);
+    let step = h
+        .engine
+        .logged_in(back, h.alice_session(), h.clock.now(), &mut h.rng);
+    assert!(matches!(h.engine.drive(step, &h.store), Driven::Consent(_)));
+}
