@@ -1,4 +1,10 @@
 //! Authorization endpoint behaviour, named after the checklist items.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

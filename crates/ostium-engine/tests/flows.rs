@@ -1,4 +1,10 @@
 //! End-to-end flows through the engine and the in-memory store.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

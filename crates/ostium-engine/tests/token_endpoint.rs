@@ -1,4 +1,10 @@
 //! Token endpoint behaviour, named after the checklist items of `../shared/spec/checklist.md`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
