@@ -46,6 +46,10 @@ fn token_request(c: &mut Criterion) {
     group.bench_function("ostium", |b| {
         b.iter(|| TokenRequest::parse(black_box(&request)))
     });
+    // One component of the Ostium parse, measured apart: proving redirect_uri absolute with `url`.
+    group.bench_function("redirect_uri_parse_alone", |b| {
+        b.iter(|| ostium_messages::RedirectUri::parse(black_box("https://client.example.com/cb")))
+    });
     group.bench_function("form_urlencoded_only", |b| {
         b.iter(|| {
             url::form_urlencoded::parse(black_box(BODY))
