@@ -14,7 +14,7 @@ use crate::userinfo::UserInfoFlow;
 /// What to do next. Every endpoint returns one; the embedder performs it.
 ///
 /// 1. [`Step::Effect`]: run the effect against the store and hand the outcome to
-///    [`Engine::resume`](crate::Engine::resume) (or let [`drive`](crate::drive) do it).
+///    [`Engine::resume`](crate::Engine::resume) (or let [`Engine::drive`](crate::Engine::drive) do it).
 /// 2. [`Step::Login`] / [`Step::Consent`] (authorization endpoint only): show the user a page;
 ///    when they are done, call [`Engine::logged_in`](crate::Engine::logged_in) or
 ///    [`Engine::consented`](crate::Engine::consented) with the kept context.

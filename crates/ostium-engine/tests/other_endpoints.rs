@@ -295,7 +295,7 @@ fn req_52_req_26_req_10_discovery_document_is_complete_and_consistent() {
 fn req_50_key_rotation_keeps_the_old_key_published_and_kids_distinct() {
     let old = signing_key(1, "key-1");
     let new = signing_key(2, "key-2");
-    let keys = SigningKeys::new(new.clone(), Algorithm::Es256, &[old.clone()]).unwrap();
+    let keys = SigningKeys::new(new.clone(), Algorithm::Es256, std::slice::from_ref(&old)).unwrap();
     let engine = Engine::new(Config::new(Issuer::parse(ISSUER).unwrap(), keys)).unwrap();
     let jwks = JwkSet::from_json(std::str::from_utf8(engine.jwks().body()).unwrap()).unwrap();
     let kids: Vec<&str> = jwks
