@@ -318,6 +318,19 @@ impl fmt::Display for AuthorizationRequestError {
 impl std::error::Error for AuthorizationRequestError {}
 
 impl AuthorizationRequestError {
+    /// A minimal error page, for when the error must not be redirected (RFC 6749 §4.1.2.1:
+    /// unknown client, missing or mismatching redirect URI): the code's status, `text/plain`,
+    /// the code and description (whose character set cannot inject markup), not cached.
+    pub fn to_error_page(&self) -> HttpResponse {
+        HttpResponse::new(self.error.status())
+            .with_header(
+                crate::response::header::CONTENT_TYPE,
+                "text/plain; charset=utf-8",
+            )
+            .with_header(crate::response::header::CACHE_CONTROL, "no-store")
+            .with_body(self.error.to_string().into_bytes())
+    }
+
     /// The error redirect for this failure, once the server has matched the redirect URI.
     pub fn to_error_redirect(&self, iss: Option<Issuer>) -> AuthorizationErrorRedirect {
         AuthorizationErrorRedirect {
@@ -550,6 +563,18 @@ impl AuthorizationRequest {
         request.dpop_jkt = single("dpop_jkt")
             .map(|v| JwkThumbprint::parse(v).map_err(|e| value_error(&e)))
             .transpose()?;
+        // OIDC Core §3.2.2.1, §3.3.2.11: an ID token from the authorization endpoint needs a
+        // nonce. (With a request object the nonce may be inside it: checked on the second parse.)
+        let front_channel_id_token = request
+            .response_type
+            .is_some_and(ResponseType::has_id_token);
+        if front_channel_id_token && request.nonce.is_none() && !request.is_by_reference_or_value()
+        {
+            return Err(invalid(
+                Code::InvalidRequest,
+                "nonce is required when an ID token is returned from the authorization endpoint",
+            ));
+        }
         Ok(request)
     }
 
@@ -970,7 +995,7 @@ mod tests {
                 "{bad}"
             );
         }
-        let hybrid = parse("client_id=c&response_type=id_token%20code").unwrap();
+        let hybrid = parse("client_id=c&response_type=id_token%20code&nonce=n").unwrap();
         let response_type = hybrid.response_type.unwrap();
         assert!(response_type.has_code() && response_type.has_id_token());
         assert_eq!(response_type.to_string(), "code id_token");
@@ -995,6 +1020,24 @@ mod tests {
         assert_eq!(error.error.error, AuthorizationErrorCode::InvalidRequest);
         let ok = parse("response_type=code&client_id=c&prompt=consent%20login").unwrap();
         assert_eq!(ok.prompt, vec![Prompt::Login, Prompt::Consent]);
+    }
+
+    #[test]
+    fn req_18_nonce_required_for_front_channel_id_tokens() {
+        for response_type in ["id_token", "id_token%20token", "code%20id_token"] {
+            let error = parse(&format!("client_id=c&response_type={response_type}")).unwrap_err();
+            assert_eq!(error.error.error, AuthorizationErrorCode::InvalidRequest);
+            assert_eq!(error.response_mode, ResponseMode::Fragment);
+            assert!(
+                parse(&format!(
+                    "client_id=c&response_type={response_type}&nonce=n"
+                ))
+                .is_ok()
+            );
+        }
+        // Optional for the code flow and for `code token` (no front-channel ID token).
+        assert!(parse("client_id=c&response_type=code").is_ok());
+        assert!(parse("client_id=c&response_type=code%20token").is_ok());
     }
 
     #[test]

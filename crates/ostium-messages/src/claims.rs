@@ -182,6 +182,32 @@ impl UserInfo {
         Ok(info)
     }
 
+    /// Parses a UserInfo response as a client, tolerating what `leniency` names (booleans sent
+    /// as `"true"`/`"false"`).
+    ///
+    /// # Errors
+    ///
+    /// [`JsonError`].
+    pub fn parse_json_lenient(
+        body: &[u8],
+        leniency: crate::token::Leniency,
+    ) -> Result<Self, JsonError> {
+        let mut object: serde_json::Map<String, Value> = crate::json::from_slice(body)?;
+        if leniency.booleans_as_strings {
+            for name in ["email_verified", "phone_number_verified"] {
+                if let Some(slot) = object.get_mut(name) {
+                    match slot.as_str() {
+                        Some("true") => *slot = Value::Bool(true),
+                        Some("false") => *slot = Value::Bool(false),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let body = crate::json::to_vec(&object);
+        Self::parse_json(&body)
+    }
+
     /// The JSON response with its no-store headers (OIDC Core §5.3.2).
     pub fn to_response(&self) -> crate::response::HttpResponse {
         crate::response::HttpResponse::json(200, self)
@@ -259,7 +285,14 @@ impl IdTokenClaims {
     ///
     /// [`JsonError`] for a payload without the required claims or with wrong types.
     pub fn parse_json(payload: &[u8]) -> Result<Self, JsonError> {
-        crate::json::from_slice(payload)
+        let claims: Self = crate::json::from_slice(payload)?;
+        // OIDC Core §2: `sub` is at most 255 ASCII characters.
+        if claims.sub.is_empty() || claims.sub.len() > 255 || !claims.sub.is_ascii() {
+            return Err(JsonError::Invalid(
+                "sub must be 1 to 255 ASCII characters".into(),
+            ));
+        }
+        Ok(claims)
     }
 }
 
@@ -306,6 +339,11 @@ mod tests {
         assert_eq!(info.sub, "248289761001");
         assert_eq!(info.claims.given_name.as_deref(), Some("Jane"));
         assert!(UserInfo::parse_json(br#"{"name":"x"}"#).is_err());
+        let quirky = br#"{"sub":"1","email_verified":"true","phone_number_verified":"false"}"#;
+        assert!(UserInfo::parse_json(quirky).is_err());
+        let lenient = UserInfo::parse_json_lenient(quirky, crate::token::Leniency::ALL).unwrap();
+        assert_eq!(lenient.claims.email_verified, Some(true));
+        assert_eq!(lenient.claims.phone_number_verified, Some(false));
         let response = info.to_response();
         assert_eq!(response.header("cache-control"), Some("no-store"));
         let again = UserInfo::parse_json(response.body()).unwrap();
@@ -320,6 +358,9 @@ mod tests {
         let claims: IdTokenClaims = serde_json::from_str(json).unwrap();
         assert!(claims.aud.contains("s6BhdRkqt3"));
         assert_eq!(claims.auth_time, Some(1_311_280_969));
+        assert!(IdTokenClaims::parse_json(json.as_bytes()).is_ok());
+        let long_sub = json.replace("24400320", &"x".repeat(256));
+        assert!(IdTokenClaims::parse_json(long_sub.as_bytes()).is_err());
         let many: Audience = serde_json::from_str(r#"["a","b"]"#).unwrap();
         assert!(many.contains("b") && !many.contains("c"));
         assert_eq!(

@@ -559,6 +559,9 @@ pub struct Leniency {
     pub expires_in_as_string: bool,
     /// Accept `scope` as an array of strings, or a string with runs of whitespace.
     pub scope_as_array: bool,
+    /// Accept the booleans of claim sets (`email_verified`, `phone_number_verified`) as the
+    /// strings `"true"` and `"false"`.
+    pub booleans_as_strings: bool,
 }
 
 impl Leniency {
@@ -566,11 +569,13 @@ impl Leniency {
     pub const ALL: Self = Self {
         expires_in_as_string: true,
         scope_as_array: true,
+        booleans_as_strings: true,
     };
     /// None: the same as strict parsing.
     pub const NONE: Self = Self {
         expires_in_as_string: false,
         scope_as_array: false,
+        booleans_as_strings: false,
     };
 }
 
