@@ -171,3 +171,45 @@ fn req_6_added_or_changed_query_fails() {
     let plain = RegisteredRedirectUri::parse("https://client.example/cb").unwrap();
     assert!(!plain.matches_str("https://client.example/cb?added=1"));
 }
+
+#[test]
+fn req_6_idn_and_encoded_hosts_do_not_cross_match() {
+    let punycode = RegisteredRedirectUri::parse("https://xn--caf-dma.example/cb").unwrap();
+    assert!(!punycode.matches_str("https://café.example/cb"));
+    assert!(!punycode.matches_str("https://XN--CAF-DMA.example/cb"));
+    // An IRI is not a URI: it is refused at registration and never parsed as a request value.
+    assert!(RegisteredRedirectUri::parse("https://café.example/cb").is_err());
+    assert!(RedirectUri::parse("https://café.example/cb").is_err());
+    let plain = RegisteredRedirectUri::parse("https://client.example/cb").unwrap();
+    for encoded in [
+        "https://client%2Eexample/cb",
+        "https://client.example%2Fcb",
+        "https://client.example/%63%62",
+        "https://client.example:443/cb",
+        "https://client.example/cb/",
+        "https://client.example/./cb",
+        "https://client.example//cb",
+        "https://client.example/cb?",
+    ] {
+        assert!(!plain.matches_str(encoded), "{encoded}");
+    }
+}
+
+#[test]
+fn req_6_loopback_registration_variants() {
+    // Only the two literals are loopback; other spellings of the same address are refused.
+    for refused in [
+        "http://127.000.000.001/cb",
+        "http://2130706433/cb",
+        "http://0x7f.0.0.1/cb",
+        "http://[::ffff:127.0.0.1]/cb",
+        "http://[0::1]/cb",
+        "http://localhost./cb",
+    ] {
+        assert!(RegisteredRedirectUri::parse(refused).is_err(), "{refused}");
+    }
+    let v6 = RegisteredRedirectUri::parse("http://[::1]/cb").unwrap();
+    assert!(v6.is_loopback());
+    assert!(!v6.matches_str("http://[::1]:8080@evil.example/cb"));
+    assert!(!v6.matches_str("http://[::1]:8080#/cb"));
+}
