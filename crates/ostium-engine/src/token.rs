@@ -49,6 +49,7 @@ enum Stage {
 
 /// Tokens ready to be issued once a rotation succeeds.
 struct Issuing {
+    grant: GrantId,
     writes: Vec<Write>,
     response: TokenResponse,
 }
@@ -139,15 +140,14 @@ impl TokenFlow {
             (Stage::Rotating(issuing), Outcome::Rotation(Rotation::Rotated)) => {
                 self.write(*issuing)
             }
-            (Stage::Rotating(_), Outcome::Rotation(Rotation::Conflict)) => {
-                // Another request rotated this token first: one of the two is a replay. The
-                // family cannot be told apart from here, so revoke it (RFC 9700 §4.14.2).
-                match self.request.grant {
-                    Grant::RefreshToken { .. } => engine.token_error(&invalid_grant(
-                        "the refresh token was used concurrently; its grant is revoked",
-                    )),
-                    _ => engine.token_error(&server_error("unexpected rotation")),
-                }
+            (Stage::Rotating(issuing), Outcome::Rotation(Rotation::Conflict)) => {
+                // Another request rotated this token first: one of the two is a replay, and
+                // which one cannot be told from here, so the family is revoked (RFC 9700
+                // §4.14.2).
+                self.revoke(
+                    issuing.grant,
+                    "the refresh token was used concurrently; its grant is revoked",
+                )
             }
             (Stage::Writing(response), Outcome::Written) => Step::Respond(response.to_response()),
             _ => engine.token_error(&server_error("unexpected store outcome")),
@@ -391,6 +391,7 @@ impl TokenFlow {
             Err(error) => return engine.token_error(&error),
         };
         let issuing = Issuing {
+            grant: record.grant,
             writes: std::mem::take(&mut writes),
             response,
         };
@@ -495,7 +496,11 @@ impl TokenFlow {
             details.authorization_details.as_ref(),
             id_token,
         )?;
-        Ok(Issuing { writes, response })
+        Ok(Issuing {
+            grant,
+            writes,
+            response,
+        })
     }
 }
 
