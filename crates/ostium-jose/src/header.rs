@@ -411,7 +411,7 @@ impl Finished {
         };
         let alg = merged
             .pick(|h| h.alg.as_ref())
-            .ok_or(JwsError::InvalidHeader("missing \"alg\"".to_owned()))?;
+            .ok_or_else(|| JwsError::InvalidHeader("missing \"alg\"".to_owned()))?;
         let alg = Algorithm::from_name(alg.1)?;
         let text = |found: Option<(bool, &str)>| {
             found.map(|(is_protected, value)| {
