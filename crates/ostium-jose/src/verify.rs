@@ -93,7 +93,8 @@ pub(crate) fn verify_signature(
     signing_input: &[u8],
     signature_b64: &[u8],
 ) -> Result<(), JwsError> {
-    let mut buffer = [0u8; MAX_SIGNATURE_LEN];
+    // Room for the decoder's conservative estimate (up to 3 bytes over the exact length).
+    let mut buffer = [0u8; MAX_SIGNATURE_LEN + 3];
     if signature_b64.len() > base64url::encoded_len(MAX_SIGNATURE_LEN) {
         return Err(JwsError::InvalidSignature);
     }
@@ -305,6 +306,26 @@ mod tests {
                 parts.signing_input
             ),
             (&b"h"[..], &b"p"[..], &b"s"[..], &b"h.p"[..])
+        );
+    }
+
+    #[test]
+    fn the_largest_signature_decodes() {
+        // An RSA-8192 signature: 1024 bytes, 1366 characters.
+        let key = Jwk::from_symmetric_key(&[1; 32], Algorithm::Hs256).unwrap();
+        let largest = base64url::encode(&[0x5a; MAX_SIGNATURE_LEN]);
+        assert_eq!(
+            verify_signature(&key, Algorithm::Hs256, b"x", largest.as_bytes()),
+            Err(JwsError::InvalidSignature)
+        );
+        let too_long = base64url::encode(&[0x5a; MAX_SIGNATURE_LEN + 1]);
+        assert_eq!(
+            verify_signature(&key, Algorithm::Hs256, b"x", too_long.as_bytes()),
+            Err(JwsError::InvalidSignature)
+        );
+        assert_eq!(
+            verify_signature(&key, Algorithm::Hs256, b"x", b"A"),
+            Err(JwsError::InvalidBase64(Part::Signature))
         );
     }
 
