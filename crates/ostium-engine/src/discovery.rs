@@ -35,14 +35,25 @@ impl Engine {
             "none",
         ]);
         metadata.token_endpoint_auth_methods_supported = Some(auth_methods.clone());
-        metadata.token_endpoint_auth_signing_alg_values_supported = Some(
-            config
-                .profile
-                .client_assertion_algorithms
-                .iter()
-                .map(|a| a.to_string())
-                .collect(),
-        );
+        // RFC 8414 §2: each endpoint listing a JWT method lists its signing algorithms too.
+        let assertion_algorithms: Vec<String> = config
+            .profile
+            .client_assertion_algorithms
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        metadata.token_endpoint_auth_signing_alg_values_supported =
+            Some(assertion_algorithms.clone());
+        metadata.revocation_endpoint_auth_signing_alg_values_supported = config
+            .endpoints
+            .revocation
+            .as_ref()
+            .map(|_| assertion_algorithms.clone());
+        metadata.introspection_endpoint_auth_signing_alg_values_supported = config
+            .endpoints
+            .introspection
+            .as_ref()
+            .map(|_| assertion_algorithms.clone());
         metadata.revocation_endpoint_auth_methods_supported = config
             .endpoints
             .revocation

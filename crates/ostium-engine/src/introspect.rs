@@ -88,7 +88,7 @@ impl IntrospectFlow {
             if !visible(&client, &jwt.details) {
                 return inactive();
             }
-            let mut response = active(engine, &jwt.details, "Bearer");
+            let mut response = active(engine, &jwt.details, Some("Bearer"));
             response.sub = Some(jwt.subject);
             response.exp = Some(jwt.expires_at);
             response.iat = jwt.issued_at;
@@ -123,13 +123,13 @@ impl IntrospectFlow {
             (Stage::LookingUp { client, remaining }, outcome) => {
                 match lookup::found(outcome, self.now) {
                     Some(Found::Access(record)) if visible(&client, &record.details) => {
-                        let mut response = active(engine, &record.details, "Bearer");
+                        let mut response = active(engine, &record.details, Some("Bearer"));
                         response.exp = Some(record.expires_at.unix_timestamp());
                         response.iat = Some(record.issued_at.unix_timestamp());
                         Step::Respond(response.to_response())
                     }
                     Some(Found::Refresh(record)) if visible(&client, &record.details) => {
-                        let mut response = active(engine, &record.details, "refresh_token");
+                        let mut response = active(engine, &record.details, None);
                         response.exp = Some(record.expires_at.unix_timestamp());
                         Step::Respond(response.to_response())
                     }
@@ -150,12 +150,16 @@ fn inactive() -> Step {
     Step::Respond(IntrospectionResponse::inactive().to_response())
 }
 
-fn active(engine: &Engine, details: &GrantDetails, token_type: &str) -> IntrospectionResponse {
+fn active(
+    engine: &Engine,
+    details: &GrantDetails,
+    token_type: Option<&str>,
+) -> IntrospectionResponse {
     let mut response = IntrospectionResponse::inactive();
     response.active = true;
     response.scope = (!details.scope.is_empty()).then(|| details.scope.clone());
     response.client_id = Some(details.client_id.as_str().to_owned());
-    response.token_type = Some(token_type.to_owned());
+    response.token_type = token_type.map(str::to_owned);
     response.sub = details
         .authentication
         .as_ref()

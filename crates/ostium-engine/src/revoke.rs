@@ -4,11 +4,13 @@
 //! 2. Look the token up (the hint orders the search, RFC 7009 §2.1).
 //! 3. A refresh token of this client: revoke its whole grant family, access tokens included
 //!    (RFC 7009 §2.1 "SHOULD"). An opaque access token of this client: revoke it.
-//! 4. Answer 200 in every case, including unknown, invalid or another client's tokens
-//!    (RFC 7009 §2.2): a client learns nothing about tokens it does not own, and revokes none.
+//! 4. Answer 200 for unknown, invalid or expired tokens (RFC 7009 §2.2): there is nothing to
+//!    revoke. A live token issued to *another* client is refused with `unauthorized_client` and
+//!    left alone (RFC 7009 §2.1: "the request is refused and the client is informed of the
+//!    error"); the caller learns nothing it did not know, since it holds the token.
 
-use ostium_messages::HttpRequest;
 use ostium_messages::revocation::{TokenOperationRequest, revocation_success};
+use ostium_messages::{ErrorResponse, HttpRequest, TokenErrorCode};
 use time::OffsetDateTime;
 
 use crate::Engine;
@@ -105,8 +107,11 @@ impl RevokeFlow {
                         self.stage = Stage::Revoking;
                         self.suspend(Effect::RevokeAccessToken(hash))
                     }
-                    // Another client's token: not revoked, and not told apart from an unknown one.
-                    Some(_) => Step::Respond(revocation_success()),
+                    // Another client's token: refused, and not revoked (RFC 7009 §2.1).
+                    Some(_) => engine.token_error(
+                        &ErrorResponse::new(TokenErrorCode::UnauthorizedClient)
+                            .with_description("the token was not issued to this client"),
+                    ),
                     None => self.next_lookup(client, remaining),
                 }
             }

@@ -125,7 +125,7 @@ fn req_53_revocation_authenticates_checks_ownership_and_answers_200() {
         revoke(&mut h, "no-such-token", None, &fitness).status(),
         200
     );
-    // Another client's token: 200, and nothing revoked.
+    // Another client's token: refused (RFC 7009 §2.1), and nothing revoked.
     h.store
         .register(Client::confidential(
             ClientId::parse("other").unwrap(),
@@ -136,15 +136,15 @@ fn req_53_revocation_authenticates_checks_ownership_and_answers_200() {
             ClientScope::new(Scope::new()),
         ))
         .unwrap();
+    let refused = revoke(
+        &mut h,
+        &refresh,
+        None,
+        &basic("other", "other-secret-0123456789"),
+    );
     assert_eq!(
-        revoke(
-            &mut h,
-            &refresh,
-            None,
-            &basic("other", "other-secret-0123456789")
-        )
-        .status(),
-        200
+        (refused.status(), error_code(&refused).as_str()),
+        (400, "unauthorized_client")
     );
     assert_eq!(h.userinfo(&access).status(), 200);
     // Revoking the refresh token revokes its access tokens too (with a wrong hint, even).

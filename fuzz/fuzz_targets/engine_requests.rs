@@ -1,0 +1,308 @@
+//! Drives the engine with arbitrary sequences of requests against one in-memory store.
+//!
+//! Invariants: nothing panics; every redirect goes to a registered redirect URI (no open
+//! redirector, RFC 9700 §4.11); every token-endpoint error is RFC 6749 §5.2-shaped; a code is
+//! redeemed at most once.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use ostium_engine::{
+    Authentication, Client, ClientCredentials, Config, ConsentDecision, Driven, Engine, GrantType,
+    MemoryStore, SecretHash, SigningKeys, Subject,
+};
+use ostium_jose::{Algorithm, Jwk, Kid};
+use ostium_messages::redirect_uri::RegisteredRedirectUri;
+use ostium_messages::values::{ClientId, Issuer};
+use ostium_messages::{HttpRequest, HttpResponse, Params};
+use ostium_pkce::{CodeChallenge, CodeVerifier};
+use ostium_scope::{ClientScope, Scope};
+use ostium_testkit::{FixedClock, SeededRng};
+use std::sync::OnceLock;
+
+const REDIRECTS: [&str; 2] = ["https://app.example/cb", "http://127.0.0.1/cb"];
+
+#[derive(Arbitrary, Debug)]
+enum Op {
+    /// Free-form authorization request.
+    Authorize {
+        query: String,
+        post: bool,
+        logged_in: bool,
+        approve: bool,
+    },
+    /// A well-formed request with fuzzed extras, so that codes get issued.
+    AuthorizeValid {
+        public: bool,
+        scope: u8,
+        extra: String,
+        approve: bool,
+    },
+    /// Free-form token request.
+    Token {
+        body: String,
+        basic: Option<String>,
+    },
+    /// Redeem a code issued earlier.
+    Redeem {
+        which: u8,
+        right_verifier: bool,
+        extra: String,
+    },
+    UserInfo {
+        authorization: String,
+        query: String,
+    },
+    Revoke {
+        body: String,
+    },
+    Introspect {
+        body: String,
+    },
+    Advance(u16),
+}
+
+fn key() -> &'static Jwk {
+    static KEY: OnceLock<Jwk> = OnceLock::new();
+    KEY.get_or_init(|| {
+        Jwk::generate(Algorithm::Es256, &mut SeededRng::new(1))
+            .and_then(|key| Ok(key.with_kid(Kid::new("k1")?)))
+            .unwrap()
+    })
+}
+
+fn setup() -> (Engine, MemoryStore) {
+    let keys = SigningKeys::new(key().clone(), Algorithm::Es256, &[]).unwrap();
+    let engine = Engine::new(Config::new(
+        Issuer::parse("https://op.example").unwrap(),
+        keys,
+    ))
+    .unwrap();
+    let store = MemoryStore::new();
+    let redirects: Vec<RegisteredRedirectUri> = REDIRECTS
+        .iter()
+        .map(|r| RegisteredRedirectUri::parse(r).unwrap())
+        .collect();
+    let scope = ClientScope::new(Scope::parse("openid profile email offline_access").unwrap());
+    store
+        .register(Client::public(
+            ClientId::parse("public").unwrap(),
+            redirects.clone(),
+            scope.clone(),
+        ))
+        .unwrap();
+    store
+        .register(
+            Client::confidential(
+                ClientId::parse("conf").unwrap(),
+                ClientCredentials::SecretBasic(SecretHash::of("secret-0123456789abcdefghij")),
+                redirects,
+                scope,
+            )
+            .with_grant_types(vec![
+                GrantType::AuthorizationCode,
+                GrantType::RefreshToken,
+                GrantType::ClientCredentials,
+            ]),
+        )
+        .unwrap();
+    (engine, store)
+}
+
+fn check_redirect(response: &HttpResponse) {
+    if let Some(location) = response.header("location") {
+        assert!(
+            REDIRECTS.iter().any(|r| location.starts_with(r)
+                && matches!(location.as_bytes().get(r.len()), Some(b'?' | b'#') | None))
+                || location.starts_with("http://127.0.0.1:"),
+            "redirect to an unregistered URI: {location}"
+        );
+    }
+}
+
+fn check_token_response(response: &HttpResponse) {
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    if response.status() != 200 {
+        let body: serde_json_like::Value = serde_json_like::parse(response.body());
+        assert!(body.has_error, "token error without `error`");
+    }
+}
+
+/// A tiny check that the body is a JSON object with an "error" string member (the fuzz crate
+/// does not depend on serde_json).
+mod serde_json_like {
+    pub struct Value {
+        pub has_error: bool,
+    }
+    pub fn parse(body: &[u8]) -> Value {
+        let text = std::str::from_utf8(body).unwrap_or_default();
+        Value {
+            has_error: text.starts_with('{') && text.contains("\"error\":\""),
+        }
+    }
+}
+
+fuzz_target!(|ops: Vec<Op>| {
+    let (engine, store) = setup();
+    let mut clock = FixedClock::default();
+    let mut rng = SeededRng::new(9);
+    let mut issued: Vec<(String, CodeVerifier, bool)> = Vec::new();
+    let mut redeemed: Vec<String> = Vec::new();
+    let session =
+        |clock: &FixedClock| Authentication::new(Subject::parse("alice").unwrap(), clock.now());
+
+    for op in ops.into_iter().take(24) {
+        let now = clock.now();
+        match op {
+            Op::Authorize {
+                query,
+                post,
+                logged_in,
+                approve,
+            } => {
+                let request = if post {
+                    HttpRequest::form_post(query.as_bytes())
+                } else {
+                    HttpRequest::get(&query)
+                };
+                let user = logged_in.then(|| session(&clock));
+                let step = engine.authorize(&request, user.as_ref(), now, &mut rng);
+                finish_authorization(&engine, &store, step, approve, &clock, &mut rng);
+            }
+            Op::AuthorizeValid {
+                public,
+                scope,
+                extra,
+                approve,
+            } => {
+                let verifier = CodeVerifier::generate(&mut rng).unwrap();
+                let scope =
+                    ["openid", "openid offline_access", "profile email"][usize::from(scope % 3)];
+                let mut params = Params::new();
+                params.push("response_type", "code");
+                params.push("client_id", if public { "public" } else { "conf" });
+                params.push("redirect_uri", REDIRECTS[0]);
+                params.push("scope", scope);
+                params.push("state", "s");
+                params.push("code_challenge", CodeChallenge::s256(&verifier).as_str());
+                params.push("code_challenge_method", "S256");
+                let query = format!("{}&{extra}", params.encode());
+                let step = engine.authorize(&HttpRequest::get(&query), None, now, &mut rng);
+                if let Some(response) =
+                    finish_authorization(&engine, &store, step, approve, &clock, &mut rng)
+                {
+                    if let Some(code) = response
+                        .header("location")
+                        .and_then(|l| l.split_once('?'))
+                        .and_then(|(_, q)| Params::parse_query(q).ok())
+                        .and_then(|p| p.single("code").ok().flatten().map(str::to_owned))
+                    {
+                        issued.push((code, verifier, public));
+                    }
+                }
+            }
+            Op::Token { body, basic } => {
+                let mut request = HttpRequest::form_post(body.as_bytes());
+                if let Some(basic) = &basic {
+                    request = request.with_authorization(basic);
+                }
+                let step = engine.token(&request, now, &mut rng);
+                if let Some(response) = engine.drive(step, &store).into_response() {
+                    check_token_response(&response);
+                }
+            }
+            Op::Redeem {
+                which,
+                right_verifier,
+                extra,
+            } => {
+                let Some((code, verifier, public)) =
+                    issued.get(usize::from(which) % issued.len().max(1))
+                else {
+                    continue;
+                };
+                let wrong = CodeVerifier::generate(&mut rng).unwrap();
+                let used = if right_verifier { verifier } else { &wrong };
+                let mut params = Params::new();
+                params.push("grant_type", "authorization_code");
+                params.push("code", code.as_str());
+                params.push("redirect_uri", REDIRECTS[0]);
+                params.push("code_verifier", used.as_str());
+                if *public {
+                    params.push("client_id", "public");
+                }
+                let body = format!("{}{extra}", params.encode());
+                let mut request = HttpRequest::form_post(body.as_bytes());
+                let basic = "Basic Y29uZjpzZWNyZXQtMDEyMzQ1Njc4OWFiY2RlZmdoaWo="; // conf:secret-0123456789abcdefghij
+                if !*public {
+                    request = request.with_authorization(basic);
+                }
+                let step = engine.token(&request, now, &mut rng);
+                if let Some(response) = engine.drive(step, &store).into_response() {
+                    check_token_response(&response);
+                    if response.status() == 200 {
+                        assert!(!redeemed.contains(code), "a code was redeemed twice");
+                        redeemed.push(code.clone());
+                    }
+                }
+            }
+            Op::UserInfo {
+                authorization,
+                query,
+            } => {
+                let request = HttpRequest::get(&query).with_authorization(&authorization);
+                let step = engine.userinfo(&request, now);
+                let _ = engine.drive(step, &store);
+            }
+            Op::Revoke { body } => {
+                let step = engine.revoke(&HttpRequest::form_post(body.as_bytes()), now);
+                let _ = engine.drive(step, &store);
+            }
+            Op::Introspect { body } => {
+                let request = HttpRequest::form_post(body.as_bytes())
+                    .with_authorization("Basic Y29uZjpzZWNyZXQtMDEyMzQ1Njc4OWFiY2RlZmdoaWo=");
+                let step = engine.introspect(&request, now);
+                let _ = engine.drive(step, &store);
+            }
+            Op::Advance(seconds) => clock.advance(time::Duration::seconds(i64::from(seconds))),
+        }
+    }
+});
+
+fn finish_authorization(
+    engine: &Engine,
+    store: &MemoryStore,
+    step: ostium_engine::Step,
+    approve: bool,
+    clock: &FixedClock,
+    rng: &mut SeededRng,
+) -> Option<HttpResponse> {
+    let mut driven = engine.drive(step, store);
+    for _ in 0..4 {
+        driven = match driven {
+            Driven::Respond(response) => {
+                check_redirect(&response);
+                return Some(response);
+            }
+            Driven::Login(context) => {
+                let user = Authentication::new(Subject::parse("alice").unwrap(), clock.now());
+                engine.drive(engine.logged_in(*context, user, clock.now(), rng), store)
+            }
+            Driven::Consent(context) => {
+                let decision = if approve {
+                    ConsentDecision::Approve {
+                        scope: None,
+                        remember: true,
+                    }
+                } else {
+                    ConsentDecision::Deny
+                };
+                engine.drive(
+                    engine.consented(*context, decision, clock.now(), rng),
+                    store,
+                )
+            }
+        };
+    }
+    None
+}
