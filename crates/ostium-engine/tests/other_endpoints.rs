@@ -276,6 +276,17 @@ fn req_52_req_26_req_10_discovery_document_is_complete_and_consistent() {
         metadata["authorization_response_iss_parameter_supported"],
         true
     );
+    // RFC 8414 §2: endpoints that accept JWT client authentication list its algorithms.
+    for endpoint in ["token", "revocation", "introspection"] {
+        let member = format!("{endpoint}_endpoint_auth_signing_alg_values_supported");
+        assert!(
+            metadata[&member]
+                .as_array()
+                .unwrap()
+                .contains(&"ES256".into()),
+            "{member}"
+        );
+    }
     assert!(
         metadata["scopes_supported"]
             .as_array()
