@@ -773,6 +773,14 @@ fn hinted_subject(engine: &Engine, token: &str) -> Option<Subject> {
         AlgorithmSet::from(config.keys.algorithm()),
     );
     let jws = verifier.verify_compact(token).ok()?;
+    // Only an ID token: never one of this server's JWT access tokens (`at+jwt`).
+    if jws
+        .header()
+        .typ()
+        .is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT"))
+    {
+        return None;
+    }
     #[derive(Deserialize)]
     struct Hint {
         iss: String,

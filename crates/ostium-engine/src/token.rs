@@ -11,7 +11,6 @@
 //!    - `client_credentials`: confidential clients only (item 40).
 //! 4. Write the new tokens, then answer (`Cache-Control: no-store`, item 37).
 
-use ostium_messages::client_auth::ClientAuthentication;
 use ostium_messages::token::{Grant, TokenRequest};
 use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode, TokenResponse};
 use ostium_pkce::verify_exchange;
@@ -508,9 +507,4 @@ impl TokenFlow {
 /// grant always may.
 fn wants_refresh_token(details: &GrantDetails) -> bool {
     !details.is_openid() || details.scope.contains("offline_access")
-}
-
-#[allow(dead_code)]
-fn presented_client(auth: &ClientAuthentication) -> Option<&str> {
-    auth.client_id().map(|id| id.as_str())
 }
