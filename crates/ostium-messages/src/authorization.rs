@@ -893,11 +893,13 @@ impl AuthorizationCallback {
                         parse_decimal(v).ok_or_else(|| CallbackError::Invalid("expires_in".into()))
                     })
                     .transpose()?,
+                // A scope of only whitespace is no scope (it would be written as nothing).
                 scope: single("scope")
                     .map(|v| {
                         Scope::parse_lenient(v).map_err(|e| CallbackError::Invalid(e.to_string()))
                     })
-                    .transpose()?,
+                    .transpose()?
+                    .filter(|scope| !scope.is_empty()),
             })),
             _ => Err(CallbackError::Ambiguous),
         }
@@ -1169,6 +1171,14 @@ mod tests {
             AuthorizationCallback::parse(&Params::parse_query("code=a&error=b").unwrap()),
             Err(CallbackError::Ambiguous)
         );
+        // Found by fuzzing: a whitespace-only scope is no scope.
+        let blank =
+            AuthorizationCallback::parse(&Params::parse_query("code=a&scope=%0D%20").unwrap())
+                .unwrap();
+        let AuthorizationCallback::Success(blank) = blank else {
+            panic!("expected success");
+        };
+        assert_eq!(blank.scope, None);
     }
 
     #[test]

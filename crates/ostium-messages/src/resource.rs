@@ -345,7 +345,10 @@ impl Challenge {
                 for (name, value) in raw.params {
                     match name.as_str() {
                         "realm" => challenge.realm = Some(value),
-                        "scope" => challenge.scope = Scope::parse_lenient(&value).ok(),
+                        "scope" => {
+                            challenge.scope =
+                                Scope::parse_lenient(&value).ok().filter(|s| !s.is_empty());
+                        }
                         "error" => code = Some(value),
                         "error_description" => description = Some(value),
                         "error_uri" => uri = Some(value),
