@@ -362,8 +362,8 @@ fn run(
     };
     writeln!(
         out,
-        "3. app: ID token verified (ES256 key {}, iss, aud {:?}, nonce, at_hash): the user is \"{}\"",
-        "2026-11", outcome.id_token_audience, outcome.signed_in_subject
+        "3. app: ID token verified (ES256 key 2026-11, iss, aud {:?}, nonce, at_hash): the user is \"{}\"",
+        outcome.id_token_audience, outcome.signed_in_subject
     )?;
 
     let request = fitness.userinfo_request(&tokens)?;
