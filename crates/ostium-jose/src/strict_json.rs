@@ -6,9 +6,9 @@
 //! §4, RFC 8725 §3.2): every object this crate parses is walked by visitors that reject a member
 //! name seen twice, after unescaping, so `{"alg":"HS256","\u0061lg":"none"}` is an error.
 //!
-//! Duplicate detection keeps a 64-bit FNV-1a hash per member name instead of the name itself, so
-//! that it never allocates. Two distinct names with equal hashes would be reported as a duplicate:
-//! that can only reject a token, never accept one.
+//! Duplicate detection compares the unescaped names exactly, keeping them as slices of the input
+//! (an escaped name, which the JSON spelled differently, is copied), so it allocates only for
+//! escaped names or objects of more than sixteen members.
 
 use std::borrow::Cow;
 use std::fmt;
