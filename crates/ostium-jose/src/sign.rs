@@ -215,8 +215,10 @@ impl<'k> Signer<'k> {
     ///
     /// [`JwsError::InvalidPayload`] when `claims` does not serialize; key errors from ring.
     pub fn sign_json<T: Serialize + ?Sized>(&self, claims: &T) -> Result<String, JwsError> {
-        let json =
-            serde_json::to_vec(claims).map_err(|e| JwsError::InvalidPayload(e.to_string()))?;
+        // Sized for a typical token's claims, so serialization rarely reallocates.
+        let mut json = Vec::with_capacity(768);
+        serde_json::to_writer(&mut json, claims)
+            .map_err(|e| JwsError::InvalidPayload(e.to_string()))?;
         self.sign(&json)
     }
 
