@@ -104,8 +104,7 @@ impl Setup {
             .guard
             .authenticate_jwt(&resource, &self.keys(), now())?
             .into_access(|check| seen.insert(check.key()))?;
-        let path = url_path(request.url());
-        access.authorize_path(&FILES_WRITE, &path)?;
+        access.authorize_path(&FILES_WRITE, resource.path())?;
         Ok(access)
     }
 
@@ -115,12 +114,6 @@ impl Setup {
             Err(rejection) => self.guard.rejection_response(rejection),
         }
     }
-}
-
-fn url_path(url: &str) -> String {
-    let after_scheme = url.split_once("://").unwrap().1;
-    let path = &after_scheme[after_scheme.find('/').unwrap()..];
-    path.split(['?', '#']).next().unwrap().to_owned()
 }
 
 fn put(url: &str, tokens: &TokenSet) -> OutboundRequest {

@@ -121,4 +121,24 @@ impl Client {
             Params::parse_query(query).map_err(|e| CallbackError::Malformed(e.to_string()))?;
         self.handle_callback(pending, &params)
     }
+
+    /// [`handle_callback`](Self::handle_callback) for the whole URL the user agent was sent to
+    /// (e.g. the `Location` of the provider's redirect): its query, or its fragment when it has
+    /// no query (the fragment response mode).
+    ///
+    /// # Errors
+    ///
+    /// As [`handle_callback`](Self::handle_callback).
+    pub fn handle_callback_url(
+        &self,
+        pending: PendingAuthorization,
+        url: &str,
+    ) -> Result<AuthorizedCode, ClientError> {
+        let (before_fragment, fragment) = url.split_once('#').unwrap_or((url, ""));
+        let parameters = match before_fragment.split_once('?') {
+            Some((_, query)) if !query.is_empty() => query,
+            _ => fragment,
+        };
+        self.handle_callback_query(pending, parameters)
+    }
 }

@@ -333,3 +333,20 @@ fn par_required_refuses_front_channel_requests() {
         Err(ClientError::Misuse(_))
     ));
 }
+
+#[test]
+fn callbacks_from_a_full_redirect_url() {
+    let state = fresh().state().as_str().to_owned();
+    for url in [
+        format!("https://fitness.example/cb?code=abc&state={state}&iss={ISSUER}"),
+        format!("https://fitness.example/cb?code=abc&state={state}&iss={ISSUER}#_=_"),
+        format!("https://fitness.example/cb#code=abc&state={state}&iss={ISSUER}"),
+    ] {
+        let authorized = client().handle_callback_url(fresh(), &url).unwrap();
+        assert_eq!(authorized.code().as_str(), "abc", "{url}");
+    }
+    assert!(matches!(
+        client().handle_callback_url(fresh(), "https://fitness.example/cb"),
+        Err(ClientError::Callback(CallbackError::Malformed(_)))
+    ));
+}

@@ -48,6 +48,21 @@ impl<'a> ResourceRequest<'a> {
     pub fn uri(&self) -> &'a str {
         self.uri
     }
+
+    /// The path of the request URI exactly as sent (RFC 3986 §3.3: after the authority, before
+    /// `?` or `#`; `/` when empty), not normalized: hand it to
+    /// [`Access::authorize_path`], which refuses paths that could mean something else.
+    pub fn path(&self) -> &'a str {
+        let without_fragment = self.uri.split('#').next().unwrap_or_default();
+        let without_query = without_fragment.split('?').next().unwrap_or_default();
+        let after_scheme = without_query
+            .split_once("://")
+            .map_or(without_query, |(_, rest)| rest);
+        match after_scheme.find('/') {
+            Some(start) => after_scheme.get(start..).unwrap_or("/"),
+            None => "/",
+        }
+    }
 }
 
 /// A resource server's guard for the tokens of one issuer.
@@ -204,7 +219,7 @@ impl ResourceGuard {
         let token = self.validate_introspection(response, now).map_err(|why| {
             Rejection::new(RejectionKind::InvalidToken(why), Some(presented.scheme))
         })?;
-        self.check_sender(request, &presented.clone(), token, now)
+        self.check_sender(request, presented, token, now)
     }
 
     /// Step 3: the sender constraint (RFC 9449 §7). A token bound to a DPoP key (`cnf.jkt`)
@@ -275,5 +290,27 @@ impl ResourceGuard {
             _ => None,
         };
         resource_error_response(&challenges, nonce)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_paths() {
+        let path = |uri| ResourceRequest::new(HttpRequest::default(), uri).path();
+        assert_eq!(
+            path("https://storage.example/diagrams/plan.svg"),
+            "/diagrams/plan.svg"
+        );
+        assert_eq!(
+            path("https://storage.example/diagrams/a?x=/y#z"),
+            "/diagrams/a"
+        );
+        assert_eq!(path("https://storage.example"), "/");
+        assert_eq!(path("https://storage.example?x=1"), "/");
+        assert_eq!(path("https://storage.example/a/../b"), "/a/../b");
+        assert_eq!(path("/relative/path"), "/relative/path");
     }
 }
