@@ -5,7 +5,6 @@ use ostium_messages::authorization::AuthorizationCallback;
 use ostium_messages::{AuthorizationCode, Params, TokenString};
 
 use crate::client::Client;
-use crate::constant_time;
 use crate::error::{CallbackError, ClientError};
 use crate::pending::PendingAuthorization;
 
@@ -68,7 +67,7 @@ impl Client {
             _ => return Err(CallbackError::Malformed("unknown callback kind".into()).into()),
         };
         let state_matches = state.as_ref().is_some_and(|s| {
-            constant_time::eq(s.as_str().as_bytes(), pending.state.as_str().as_bytes())
+            ostium_rand::constant_time_eq(s.as_str().as_bytes(), pending.state.as_str().as_bytes())
         });
         if !state_matches {
             return Err(CallbackError::StateMismatch.into());

@@ -11,7 +11,6 @@ use time::OffsetDateTime;
 
 use crate::callback::AuthorizedCode;
 use crate::client::Client;
-use crate::constant_time;
 use crate::error::{ClientError, IdTokenError};
 use crate::jwks::{JwksRefresh, ProviderJwks};
 use crate::pending::PendingAuthorization;
@@ -266,7 +265,7 @@ impl Client {
         }
         if let Some(expected) = &expectations.nonce {
             let found = claims.nonce.as_deref().ok_or(IdTokenError::NonceMissing)?;
-            if !constant_time::eq(found.as_bytes(), expected.as_str().as_bytes()) {
+            if !ostium_rand::constant_time_eq(found.as_bytes(), expected.as_str().as_bytes()) {
                 return Err(IdTokenError::NonceMismatch);
             }
         }
@@ -370,7 +369,7 @@ fn check_hash(
         None => Ok(()),
         Some(claimed) => {
             let expected = half_hash(algorithm, value);
-            if constant_time::eq(claimed.as_bytes(), expected.as_bytes()) {
+            if ostium_rand::constant_time_eq(claimed.as_bytes(), expected.as_bytes()) {
                 Ok(())
             } else {
                 Err(mismatch)

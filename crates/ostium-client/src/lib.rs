@@ -3,7 +3,6 @@
 mod authorization;
 mod callback;
 mod client;
-mod constant_time;
 mod device;
 mod dpop;
 mod error;

@@ -47,7 +47,7 @@ impl SecretHash {
 
     /// Whether `presented` hashes to this value, compared in constant time.
     pub fn matches(&self, presented: &str) -> bool {
-        constant_time_eq(&Self::of(presented).0, &self.0)
+        ostium_rand::constant_time_eq(&Self::of(presented).0, &self.0)
     }
 }
 
@@ -179,18 +179,6 @@ impl Entropy {
     pub(crate) fn jti(&self) -> String {
         URL_SAFE_NO_PAD.encode(self.jti)
     }
-}
-
-/// Constant-time equality of two byte strings of public length.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let difference = a
-        .iter()
-        .zip(b)
-        .fold(0u8, |acc, (x, y)| acc | std::hint::black_box(x ^ y));
-    std::hint::black_box(difference) == 0
 }
 
 #[cfg(test)]

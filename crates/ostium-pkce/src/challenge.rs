@@ -7,7 +7,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::digest::{SHA256, digest};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::constant_time;
 use crate::error::PkceError;
 use crate::verifier::{CodeVerifier, check_unreserved};
 
@@ -193,7 +192,7 @@ impl CodeChallenge {
             Inner::S256 { digest, .. } => *digest,
             Inner::Plain(value) => sha256(value.as_bytes()),
         };
-        if constant_time::eq(&presented, &expected) {
+        if ostium_rand::constant_time_eq(&presented, &expected) {
             Ok(())
         } else {
             Err(PkceError::Mismatch)

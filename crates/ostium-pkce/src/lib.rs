@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 mod challenge;
-mod constant_time;
 mod error;
 mod exchange;
 mod verifier;

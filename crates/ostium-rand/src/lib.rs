@@ -45,6 +45,29 @@ pub fn random_array<const N: usize>(
     Ok(out)
 }
 
+/// Whether `a == b`, in time that depends only on the lengths, never on the contents.
+///
+/// For comparing values an attacker may probe byte by byte: hashes of codes and tokens, `state`,
+/// `nonce`, PKCE challenges. Every byte pair is combined with XOR and the differences are OR-ed
+/// together; [`std::hint::black_box`] keeps the optimizer from turning the loop into an
+/// early-exit comparison. Lengths are not hidden: compare fixed-length digests when the length of
+/// a secret matters.
+///
+/// ```
+/// assert!(ostium_rand::constant_time_eq(b"digest", b"digest"));
+/// assert!(!ostium_rand::constant_time_eq(b"digest", b"digesT"));
+/// ```
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let difference = a
+        .iter()
+        .zip(b)
+        .fold(0u8, |acc, (x, y)| acc | std::hint::black_box(x ^ y));
+    std::hint::black_box(difference) == 0
+}
+
 /// The randomness source could not provide bytes.
 ///
 /// Deliberately carries no detail: there is nothing a caller can do about it except fail the
@@ -98,6 +121,18 @@ mod tests {
         let by_ref: &mut dyn SecureRng = &mut rng;
         let mut r = by_ref;
         assert_eq!(random_array::<3>(&mut r), Ok([0, 1, 2]));
+    }
+
+    #[test]
+    fn constant_time_eq_compares_contents_and_lengths() {
+        assert!(constant_time_eq(b"", b""));
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(&[0x80], &[0x00]));
+        for bit in 0..8 {
+            assert!(!constant_time_eq(&[0], &[1 << bit]), "bit {bit}");
+        }
     }
 
     #[test]

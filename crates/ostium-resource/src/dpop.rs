@@ -149,7 +149,10 @@ impl ResourceGuard {
         if !same_target(&htu, uri) {
             return Err(invalid(DpopRejection::UriMismatch));
         }
-        if !constant_time_eq(ath.as_bytes(), access_token_hash(access_token).as_bytes()) {
+        if !ostium_rand::constant_time_eq(
+            ath.as_bytes(),
+            access_token_hash(access_token).as_bytes(),
+        ) {
             return Err(invalid(DpopRejection::AccessTokenHashMismatch));
         }
         if let Some(nonces) = nonces {
@@ -184,10 +187,6 @@ impl ResourceGuard {
 fn access_token_hash(token: &AccessToken) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, token.as_str().as_bytes());
     URL_SAFE_NO_PAD.encode(digest.as_ref())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// RFC 9449 §4.3 step 9: `htu` matches the request URI, ignoring query and fragment, after
