@@ -166,16 +166,14 @@ pub struct Profile {
     /// Issue refresh tokens at all (for `authorization_code` grants that include
     /// `offline_access`, or always when the scope catalog has no `offline_access`).
     pub issue_refresh_tokens: bool,
-    /// The ID token signing algorithm (must match the active key).
-    pub id_token_algorithm: Algorithm,
     /// Algorithms accepted for client assertions (`private_key_jwt`, `client_secret_jwt`).
     pub client_assertion_algorithms: Vec<Algorithm>,
 }
 
 impl Profile {
     /// OAuth 2.1 and the Security BCP (RFC 9700): PKCE S256 for every client, rotation for
-    /// public clients, no grace window, RS256/PS256/ES256/EdDSA ID tokens signed with the active
-    /// key's algorithm. The default.
+    /// public clients, no grace window. The default. (ID tokens are signed with the algorithm of
+    /// the active [`SigningKeys`].)
     pub fn oauth21() -> Self {
         Self {
             require_pkce: true,
@@ -183,7 +181,6 @@ impl Profile {
             refresh_rotation: RefreshRotation::PublicClients,
             refresh_grace: None,
             issue_refresh_tokens: true,
-            id_token_algorithm: Algorithm::Rs256,
             client_assertion_algorithms: vec![
                 Algorithm::Rs256,
                 Algorithm::Ps256,
@@ -201,17 +198,6 @@ impl Profile {
     pub fn oidc_certification() -> Self {
         Self {
             require_pkce: false,
-            ..Self::oauth21()
-        }
-    }
-
-    /// FAPI 2.0 Security Profile: PKCE S256, no rotation, `private_key_jwt` algorithms PS256,
-    /// ES256 and EdDSA only.
-    pub fn fapi2() -> Self {
-        Self {
-            refresh_rotation: RefreshRotation::Never,
-            id_token_algorithm: Algorithm::Ps256,
-            client_assertion_algorithms: vec![Algorithm::Ps256, Algorithm::Es256, Algorithm::EdDsa],
             ..Self::oauth21()
         }
     }

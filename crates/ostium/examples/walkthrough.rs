@@ -65,9 +65,7 @@ impl Provider {
     fn new(rng: &mut impl SecureRng, now: OffsetDateTime) -> Result<Self, Failure> {
         let key = Jwk::generate(Algorithm::Es256, rng)?.with_kid(Kid::new("2026-11")?);
         let keys = SigningKeys::new(key, Algorithm::Es256, &[])?;
-        let mut profile = ostium::engine::Profile::oauth21();
-        profile.id_token_algorithm = Algorithm::Es256;
-        let config = Config::new(Issuer::parse(ISSUER)?, keys).with_profile(profile);
+        let config = Config::new(Issuer::parse(ISSUER)?, keys);
         let catalog: ScopeCatalog = config.catalog.clone().with_pattern(FILES_WRITE);
         let engine = Engine::new(config.with_catalog(catalog))?;
 

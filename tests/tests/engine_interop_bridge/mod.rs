@@ -144,9 +144,7 @@ impl Provider {
 
     /// A provider with the given signing keys (active and retired), and the standard clients.
     pub fn with_keys(keys: SigningKeys) -> Self {
-        let algorithm = keys.algorithm();
-        let mut config = Config::new(Issuer::parse(ISSUER).unwrap(), keys);
-        config.profile.id_token_algorithm = algorithm;
+        let config = Config::new(Issuer::parse(ISSUER).unwrap(), keys);
         let catalog = config
             .catalog
             .clone()

@@ -55,8 +55,6 @@ pub fn harness() -> Harness {
 pub fn harness_with(profile: Profile) -> Harness {
     let key = signing_key(1, "key-1");
     let keys = SigningKeys::new(key.clone(), Algorithm::Es256, &[]).unwrap();
-    let mut profile = profile;
-    profile.id_token_algorithm = Algorithm::Es256;
     let config = Config::new(Issuer::parse(ISSUER).unwrap(), keys).with_profile(profile);
     let catalog = config.catalog.clone().with_pattern(FILES_WRITE);
     let engine = Engine::new(config.with_catalog(catalog)).unwrap();
