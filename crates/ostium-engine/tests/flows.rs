@@ -84,3 +84,73 @@ fn sign_in_code_flow_yields_a_verifiable_id_token_and_userinfo() {
         "phone was not in the scope"
     );
 }
+
+/// Polls a future that never waits (the in-memory store answers at once) to completion, without
+/// an async runtime.
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+    }
+}
+
+#[test]
+fn the_async_driver_runs_the_same_flow_as_the_sync_one() {
+    use ostium_engine::{ConsentDecision, Driven};
+    use ostium_messages::HttpRequest;
+
+    let mut h = harness();
+    let (query, pending) = h.authorization_query(
+        DRAWING_APP,
+        DRAWING_REDIRECT,
+        "files:write:/diagrams",
+        &[],
+        true,
+    );
+    let session = h.alice_session();
+    let step = h.engine.authorize(
+        &HttpRequest::get(&query),
+        Some(&session),
+        h.clock.now(),
+        &mut h.rng,
+    );
+    let Driven::Consent(context) = block_on(h.engine.drive_async(step, &h.store)) else {
+        panic!("consent expected")
+    };
+    let decision = ConsentDecision::Approve {
+        scope: None,
+        remember: false,
+    };
+    let step = h
+        .engine
+        .consented(*context, decision, h.clock.now(), &mut h.rng);
+    let response = block_on(h.engine.drive_async(step, &h.store))
+        .into_response()
+        .unwrap();
+    let code = redirect_params(&response)
+        .single("code")
+        .unwrap()
+        .unwrap()
+        .to_owned();
+    let body = ostium_messages::Params::from_iter([
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", DRAWING_REDIRECT),
+        ("client_id", DRAWING_APP),
+        ("code_verifier", pending.verifier.as_str()),
+    ])
+    .encode();
+    let step = h.engine.token(
+        &HttpRequest::form_post(body.as_bytes()),
+        h.clock.now(),
+        &mut h.rng,
+    );
+    let response = block_on(h.engine.drive_async(step, &h.store))
+        .into_response()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(json(&response)["scope"], "files:write:/diagrams");
+}
