@@ -504,6 +504,19 @@ impl AuthorizeFlow {
                     return fail(AuthorizationErrorCode::InvalidScope, &error.to_string());
                 }
             };
+        // RFC 8707 §2 and RFC 9396 §5: only the resources and detail types the client may use.
+        if !client.may_target(&request.resource) {
+            return fail(
+                AuthorizationErrorCode::InvalidTarget,
+                "a requested resource is not available to this client",
+            );
+        }
+        if !client.may_request_details(request.authorization_details.as_ref()) {
+            return fail(
+                AuthorizationErrorCode::InvalidAuthorizationDetails,
+                "an authorization_details type is not available to this client",
+            );
+        }
         // Item 17: the hint must be an ID token this server issued; its subject is who must be
         // logged in.
         let hinted_subject = match &request.id_token_hint {

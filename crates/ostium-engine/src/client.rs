@@ -2,7 +2,8 @@
 
 use ostium_jose::{Jwk, JwkSet};
 use ostium_messages::redirect_uri::RegisteredRedirectUri;
-use ostium_messages::values::ClientId;
+use ostium_messages::values::{AbsoluteUri, ClientId};
+use ostium_scope::AuthorizationDetails;
 use ostium_scope::ClientScope;
 
 use crate::secret::SecretHash;
@@ -28,6 +29,12 @@ pub struct Client {
     /// A resource server allowed to introspect every token (RFC 7662 §2.1); other confidential
     /// clients may introspect only the tokens issued to them.
     pub introspects_any_token: bool,
+    /// The RFC 8707 resource indicators the client may ask tokens for; a request naming another
+    /// is refused with `invalid_target`. Empty: the client may not use `resource`.
+    pub resources: Vec<AbsoluteUri>,
+    /// The RFC 9396 `authorization_details` types the client may request; a request with another
+    /// type is refused with `invalid_authorization_details`. Empty: none.
+    pub authorization_details_types: Vec<String>,
 }
 
 impl Client {
@@ -46,6 +53,8 @@ impl Client {
             scope,
             access_token_format: AccessTokenFormat::Opaque,
             introspects_any_token: false,
+            resources: Vec::new(),
+            authorization_details_types: Vec::new(),
         }
     }
 
@@ -75,6 +84,39 @@ impl Client {
     pub fn with_access_token_format(mut self, format: AccessTokenFormat) -> Self {
         self.access_token_format = format;
         self
+    }
+
+    /// Allows the client to ask for tokens for these RFC 8707 resource indicators.
+    #[must_use]
+    pub fn with_resources(mut self, resources: Vec<AbsoluteUri>) -> Self {
+        self.resources = resources;
+        self
+    }
+
+    /// Allows the client to request these RFC 9396 `authorization_details` types.
+    #[must_use]
+    pub fn with_authorization_details_types(mut self, types: Vec<String>) -> Self {
+        self.authorization_details_types = types;
+        self
+    }
+
+    /// Whether every requested resource indicator is one the client may use (RFC 8707 §2).
+    pub fn may_target(&self, requested: &[AbsoluteUri]) -> bool {
+        requested
+            .iter()
+            .all(|resource| self.resources.contains(resource))
+    }
+
+    /// Whether every requested `authorization_details` entry has a type the client may use
+    /// (RFC 9396 §5).
+    pub fn may_request_details(&self, requested: Option<&AuthorizationDetails>) -> bool {
+        requested.is_none_or(|details| {
+            details.iter().all(|detail| {
+                self.authorization_details_types
+                    .iter()
+                    .any(|t| t == detail.detail_type())
+            })
+        })
     }
 
     /// Makes the client a resource server that may introspect every token.

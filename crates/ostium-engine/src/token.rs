@@ -421,6 +421,19 @@ impl TokenFlow {
                     );
                 }
             };
+        if !client.may_target(&self.request.resource) {
+            return engine.token_error(
+                &ErrorResponse::new(TokenErrorCode::InvalidTarget)
+                    .with_description("a requested resource is not available to this client"),
+            );
+        }
+        if !client.may_request_details(self.request.authorization_details.as_ref()) {
+            return engine.token_error(
+                &ErrorResponse::new(TokenErrorCode::InvalidAuthorizationDetails).with_description(
+                    "an authorization_details type is not available to this client",
+                ),
+            );
+        }
         let details = GrantDetails {
             client_id: client.id.clone(),
             authentication: None,

@@ -818,3 +818,75 @@ fn the_authorization_context_survives_serialization() {
         .logged_in(back, h.alice_session(), h.clock.now(), &mut h.rng);
     assert!(matches!(h.engine.drive(step, &h.store), Driven::Consent(_)));
 }
+
+#[test]
+fn resources_and_authorization_details_types_must_be_allowed_for_the_client() {
+    let mut h = harness();
+    let files = ostium_messages::values::AbsoluteUri::parse("https://files.example").unwrap();
+    let (query, _) = h.authorization_query(
+        DRAWING_APP,
+        DRAWING_REDIRECT,
+        "files:write:/diagrams",
+        &[("resource", "https://files.example")],
+        true,
+    );
+    let params = redirect_params(&respond(h.authorize(&query, None)));
+    assert_eq!(params.single("error").unwrap(), Some("invalid_target"));
+    let details = r#"[{"type":"payment_initiation","actions":["initiate"]}]"#;
+    let (query, _) = h.authorization_query(
+        DRAWING_APP,
+        DRAWING_REDIRECT,
+        "files:write:/diagrams",
+        &[("authorization_details", details)],
+        true,
+    );
+    let params = redirect_params(&respond(h.authorize(&query, None)));
+    assert_eq!(
+        params.single("error").unwrap(),
+        Some("invalid_authorization_details")
+    );
+
+    // Once registered for them, both reach the grant and the tokens.
+    h.store
+        .register(
+            drawing_app()
+                .with_resources(vec![files])
+                .with_authorization_details_types(vec!["payment_initiation".into()])
+                .with_access_token_format(ostium_engine::AccessTokenFormat::Jwt),
+        )
+        .unwrap();
+    let (query, pending) = h.authorization_query(
+        DRAWING_APP,
+        DRAWING_REDIRECT,
+        "files:write:/diagrams",
+        &[
+            ("resource", "https://files.example"),
+            ("authorization_details", details),
+        ],
+        true,
+    );
+    let Driven::Login(context) = h.authorize(&query, None) else {
+        panic!("login expected")
+    };
+    assert_eq!(
+        context.authorization_details().unwrap().len(),
+        1,
+        "shown on the consent page"
+    );
+    let code = redirect_params(&h.approve(&query))
+        .single("code")
+        .unwrap()
+        .unwrap()
+        .to_owned();
+    let body = json(&h.redeem_public(&code, &pending));
+    let claims = jwt_claims(body["access_token"].as_str().unwrap());
+    assert_eq!(claims["aud"], serde_json::json!(["https://files.example"]));
+    assert_eq!(
+        claims["authorization_details"][0]["type"],
+        "payment_initiation"
+    );
+    assert_eq!(
+        body["authorization_details"][0]["actions"],
+        serde_json::json!(["initiate"])
+    );
+}

@@ -588,3 +588,34 @@ fn client_credentials_issues_an_access_token_without_refresh_token() {
     assert!(response.get("refresh_token").is_none());
     assert!(response.get("id_token").is_none());
 }
+
+#[test]
+fn client_credentials_refuses_resources_and_detail_types_the_client_may_not_use() {
+    let mut h = harness();
+    let auth = basic(FITNESS_APP, FITNESS_SECRET);
+    let response = h.token(
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "profile"),
+            ("resource", "https://bank.example"),
+        ],
+        Some(&auth),
+    );
+    assert_eq!(
+        (response.status(), error_code(&response).as_str()),
+        (400, "invalid_target")
+    );
+    let details = r#"[{"type":"account_information"}]"#;
+    let response = h.token(
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", "profile"),
+            ("authorization_details", details),
+        ],
+        Some(&auth),
+    );
+    assert_eq!(
+        (response.status(), error_code(&response).as_str()),
+        (400, "invalid_authorization_details")
+    );
+}

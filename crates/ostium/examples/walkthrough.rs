@@ -78,7 +78,8 @@ impl Provider {
                 vec![RegisteredRedirectUri::parse(DRAWING_REDIRECT)?],
                 ClientScope::new(Scope::parse("files:write:/")?),
             )
-            .with_access_token_format(AccessTokenFormat::Jwt),
+            .with_access_token_format(AccessTokenFormat::Jwt)
+            .with_resources(vec![AbsoluteUri::parse(STORAGE_API)?]),
         )?;
         // The fitness app: a confidential client with a secret (stored hashed).
         store.register(Registration::confidential(
