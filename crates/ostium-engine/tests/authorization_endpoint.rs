@@ -890,3 +890,65 @@ fn resources_and_authorization_details_types_must_be_allowed_for_the_client() {
         serde_json::json!(["initiate"])
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    /// Checklist 67 (and 5, 23; RFC 9700 §4.11): whatever the request, the authorization endpoint
+    /// never sends the browser anywhere but a redirect URI registered for the client.
+    #[test]
+    fn req_67_no_redirect_ever_leaves_the_registered_uris(
+        client in proptest::sample::select(vec![FITNESS_APP, DRAWING_APP, "nobody", ""]),
+        redirect in proptest::sample::select(vec![
+            FITNESS_REDIRECT, DRAWING_REDIRECT, "https://evil.example/cb", "https://fitness.example/cb/..",
+            "https://fitness.example/cb?next=https://evil.example", "https://fitness.example/cb#x",
+            "https://fitness.example.evil.example/cb", "//evil.example/cb", "javascript:alert(1)",
+            "http://127.0.0.1:8080/cb", "",
+        ]),
+        scope in proptest::sample::select(vec!["openid", "files:write:/diagrams", "", "openid profile nonsense"]),
+        extra in proptest::sample::select(vec![
+            "", "&prompt=none", "&response_mode=fragment", "&response_mode=form_post", "&response_mode=jwt",
+            "&response_type=token", "&request=x.y.z", "&redirect_uri=https%3A%2F%2Fevil.example%2F",
+            "&prompt=login", "&max_age=0", "&code_challenge_method=plain",
+        ]),
+        logged_in in proptest::bool::ANY,
+    ) {
+        let mut h = harness();
+        let mut params = Params::new();
+        params.push("response_type", "code");
+        params.push("client_id", client);
+        params.push("redirect_uri", redirect);
+        params.push("scope", scope);
+        params.push("state", "s");
+        params.push("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        params.push("code_challenge_method", "S256");
+        let query = format!("{}{extra}", params.encode());
+        let session = h.alice_session();
+        let response = match h.authorize(&query, logged_in.then_some(&session)) {
+            Driven::Respond(response) => response,
+            Driven::Login(context) | Driven::Consent(context) => {
+                let step = h.engine.logged_in(*context, h.alice_session(), h.clock.now(), &mut h.rng);
+                match h.engine.drive(step, &h.store) {
+                    Driven::Consent(context) => {
+                        let decision = ConsentDecision::Approve { scope: None, remember: false };
+                        let step = h.engine.consented(*context, decision, h.clock.now(), &mut h.rng);
+                        respond(h.engine.drive(step, &h.store))
+                    }
+                    other => respond(other),
+                }
+            }
+        };
+        let registered = [FITNESS_REDIRECT, DRAWING_REDIRECT];
+        if let Some(location) = response.header("location") {
+            proptest::prop_assert!(
+                registered.iter().any(|r| location.starts_with(&format!("{r}?")) || location.starts_with(&format!("{r}#"))),
+                "redirected to {location}"
+            );
+        }
+        if response.status() == 200 {
+            // A form_post page posts to a registered URI only.
+            let page = String::from_utf8_lossy(response.body()).to_string();
+            proptest::prop_assert!(registered.iter().any(|r| page.contains(&format!("action=\"{r}\""))), "{page}");
+        }
+    }
+}
