@@ -375,7 +375,16 @@ fn jose(c: &mut Criterion) {
         "claims JSON: {} bytes",
         serde_json::to_vec(&claims()).unwrap().len()
     );
+    // `JOSE_BENCH_ONLY=HS256,ES256` restricts the run to some algorithms; a criterion filter that
+    // matches nothing (`cargo bench -p ostium-jose -- paired-only`) keeps only the paired ratios.
+    let only = std::env::var("JOSE_BENCH_ONLY").ok();
     for alg in ALGORITHMS {
+        if only
+            .as_deref()
+            .is_some_and(|only| !only.split(',').any(|name| name == alg.name()))
+        {
+            continue;
+        }
         let case = case(alg);
         let signer = Signer::new(&case.private, &header_for(&case)).unwrap();
         let token = signer.sign_json(&claims()).unwrap();
