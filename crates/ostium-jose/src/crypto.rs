@@ -189,51 +189,59 @@ impl Verifying {
         }
     }
 
-    /// Computes the HMAC tag (symmetric keys only), appending it to `out`.
-    pub(crate) fn mac(&self, algorithm: Algorithm, message: &[u8], out: &mut Vec<u8>) -> bool {
-        match self {
-            Verifying::Hmac(keys) => match keys.key(algorithm) {
-                Some(key) => {
-                    out.extend_from_slice(hmac::sign(key, message).as_ref());
-                    true
-                }
-                None => false,
-            },
-            _ => false,
-        }
+    /// Computes the HMAC tag (symmetric keys only) into the start of `out`; its length, or
+    /// `None` when the key has no HMAC key for `algorithm` or `out` is too short.
+    pub(crate) fn mac(
+        &self,
+        algorithm: Algorithm,
+        message: &[u8],
+        out: &mut [u8],
+    ) -> Option<usize> {
+        let Verifying::Hmac(keys) = self else {
+            return None;
+        };
+        let tag = hmac::sign(keys.key(algorithm)?, message);
+        let tag = tag.as_ref();
+        out.get_mut(..tag.len())?.copy_from_slice(tag);
+        Some(tag.len())
     }
 }
 
 impl Signing {
-    /// Signs `message` with `algorithm`, appending the JWS signature bytes to `out`.
+    /// Signs `message` with `algorithm` into the start of `out` (96 bytes suffice for ECDSA and
+    /// Ed25519, the modulus length for RSA); the signature's length.
     pub(crate) fn sign(
         &self,
         algorithm: Algorithm,
         message: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), KeyError> {
+        out: &mut [u8],
+    ) -> Result<usize, KeyError> {
         let rng = system_random();
+        let mut put = |signature: &[u8]| {
+            out.get_mut(..signature.len())
+                .map(|dest| dest.copy_from_slice(signature))
+                .map(|()| signature.len())
+                .ok_or(KeyError::Rejected("signature longer than the buffer"))
+        };
         match self {
             Signing::Rsa(pair) => {
                 let encoding =
                     rsa_signing(algorithm).ok_or(KeyError::AlgorithmMismatch { algorithm })?;
-                let start = out.len();
-                out.resize(start + pair.public().modulus_len(), 0);
-                let dest = out.get_mut(start..).unwrap_or_default();
+                let len = pair.public().modulus_len();
+                let dest = out
+                    .get_mut(..len)
+                    .ok_or(KeyError::Rejected("signature longer than the buffer"))?;
                 pair.sign(encoding, &rng, message, dest)
-                    .map_err(|_| KeyError::Rejected("RSA signing failed"))
+                    .map_err(|_| KeyError::Rejected("RSA signing failed"))?;
+                Ok(len)
             }
             Signing::Ec(pair) => {
                 let signature = pair
                     .sign(&rng, message)
                     .map_err(|_| KeyError::Rejected("ECDSA signing failed"))?;
-                out.extend_from_slice(signature.as_ref());
-                Ok(())
+                put(signature.as_ref())
             }
-            Signing::Ed25519(pair) => {
-                out.extend_from_slice(pair.sign(message).as_ref());
-                Ok(())
-            }
+            Signing::Ed25519(pair) => put(pair.sign(message).as_ref()),
         }
     }
 
@@ -405,9 +413,14 @@ mod tests {
             assert_eq!(p1.len(), 1 + 2 * curve.len());
             validate_ec_point(curve, &p1).unwrap();
             let signer = Signing::ec(curve, &d1, &p1).unwrap();
-            let mut sig = Vec::new();
-            signer.sign(curve.algorithm(), b"msg", &mut sig).unwrap();
-            assert!(Verifying::ec(curve, p1.clone()).verify(curve.algorithm(), b"msg", &sig));
+            let mut sig = [0u8; MAX_SIGNATURE_LEN];
+            let len = signer.sign(curve.algorithm(), b"msg", &mut sig).unwrap();
+            assert_eq!(len, 2 * curve.len());
+            assert!(Verifying::ec(curve, p1.clone()).verify(
+                curve.algorithm(),
+                b"msg",
+                &sig[..len]
+            ));
         }
     }
 
@@ -421,11 +434,13 @@ mod tests {
     #[test]
     fn hmac_keys_bound_to_one_hash_refuse_the_others() {
         let keys = Verifying::Hmac(HmacKeys::new(&[7u8; 64], Some(Algorithm::Hs384)));
-        let mut tag = Vec::new();
-        assert!(keys.mac(Algorithm::Hs384, b"m", &mut tag));
-        assert!(keys.verify(Algorithm::Hs384, b"m", &tag));
-        assert!(!keys.mac(Algorithm::Hs256, b"m", &mut Vec::new()));
-        assert!(!keys.verify(Algorithm::Hs512, b"m", &tag));
+        let mut tag = [0u8; 64];
+        assert_eq!(keys.mac(Algorithm::Hs384, b"m", &mut tag), Some(48));
+        let tag = &tag[..48];
+        assert!(keys.verify(Algorithm::Hs384, b"m", tag));
+        assert_eq!(keys.mac(Algorithm::Hs256, b"m", &mut [0u8; 64]), None);
+        assert_eq!(keys.mac(Algorithm::Hs384, b"m", &mut [0u8; 47]), None);
+        assert!(!keys.verify(Algorithm::Hs512, b"m", tag));
         // A truncated tag never verifies.
         assert!(!keys.verify(Algorithm::Hs384, b"m", &tag[..16]));
     }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::algorithm::Algorithm;
+use crate::algorithm::{Algorithm, KeyFamily};
 use crate::base64url;
 use crate::crypto::MAX_SIGNATURE_LEN;
 use crate::error::{JwsError, KeyError};
@@ -175,18 +175,12 @@ impl<'k> Signer<'k> {
     /// [`JwsError::UnencodedPayload`] when the header says `b64: false` and the payload holds a
     /// `.` or is not printable ASCII (RFC 7797 §5.2); key errors from ring.
     pub fn sign(&self, payload: &[u8]) -> Result<String, JwsError> {
-        let mut out = self.start(payload.len());
+        let mut out = self.start(base64url::encoded_len(payload.len()));
         if self.header.is_payload_encoded() {
-            base64url::encode_append(payload, &mut out);
+            base64url::encode_to_vec(payload, &mut out);
         } else {
-            if !payload.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
-                || payload.contains(&b'.')
-            {
-                return Err(JwsError::UnencodedPayload(
-                    "an unencoded compact payload must be printable ASCII without '.' (use detached)",
-                ));
-            }
-            out.extend(payload.iter().map(|b| char::from(*b)));
+            check_unencoded(payload)?;
+            out.extend_from_slice(payload);
         }
         self.finish(out, None)
     }
@@ -200,9 +194,9 @@ impl<'k> Signer<'k> {
     pub fn sign_detached(&self, payload: &[u8]) -> Result<String, JwsError> {
         let out = self.start(0);
         let mut input = Vec::with_capacity(out.len() + base64url::encoded_len(payload.len()));
-        input.extend_from_slice(out.as_bytes());
+        input.extend_from_slice(&out);
         if self.header.is_payload_encoded() {
-            input.extend_from_slice(base64url::encode(payload).as_bytes());
+            base64url::encode_to_vec(payload, &mut input);
         } else {
             input.extend_from_slice(payload);
         }
@@ -215,35 +209,66 @@ impl<'k> Signer<'k> {
     ///
     /// [`JwsError::InvalidPayload`] when `claims` does not serialize; key errors from ring.
     pub fn sign_json<T: Serialize + ?Sized>(&self, claims: &T) -> Result<String, JwsError> {
-        // Sized for a typical token's claims, so serialization rarely reallocates.
-        let mut json = Vec::with_capacity(768);
-        serde_json::to_writer(&mut json, claims)
+        // The claims are serialized straight into the token, after the header, and encoded there
+        // in place: one buffer, sized for a typical token so that it rarely grows.
+        let mut out = self.start(base64url::encoded_len(1024));
+        let start = out.len();
+        serde_json::to_writer(&mut out, claims)
             .map_err(|e| JwsError::InvalidPayload(e.to_string()))?;
-        self.sign(&json)
+        if self.header.is_payload_encoded() {
+            base64url::encode_in_place(&mut out, start);
+        } else {
+            check_unencoded(out.get(start..).unwrap_or_default())?;
+        }
+        self.finish(out, None)
     }
 
-    fn start(&self, payload_len: usize) -> String {
-        let mut out = String::with_capacity(
+    /// A buffer holding `encoded_header '.'`, with room for `payload_len` more bytes and the
+    /// signature.
+    fn start(&self, payload_len: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
             self.encoded_header.len()
                 + 2
-                + base64url::encoded_len(payload_len)
+                + payload_len
                 + base64url::encoded_len(MAX_SIGNATURE_LEN / 2),
         );
-        out.push_str(&self.encoded_header);
-        out.push('.');
+        out.extend_from_slice(self.encoded_header.as_bytes());
+        out.push(b'.');
         out
     }
 
-    fn finish(&self, mut out: String, input: Option<&[u8]>) -> Result<String, JwsError> {
-        let mut signature = Vec::with_capacity(512);
-        self.key.sign_raw(
-            self.header.algorithm(),
-            input.unwrap_or(out.as_bytes()),
-            &mut signature,
-        )?;
-        out.push('.');
-        base64url::encode_append(&signature, &mut out);
-        Ok(out)
+    /// Signs `out` (or `input`, for detached content) and appends `'.' signature`.
+    fn finish(&self, mut out: Vec<u8>, input: Option<&[u8]>) -> Result<String, JwsError> {
+        let algorithm = self.header.algorithm();
+        let message = input.unwrap_or(&out);
+        // Only RSA signatures need the large buffer, which is costlier to clear.
+        let mut small = [0u8; 96];
+        let mut large;
+        let buffer: &mut [u8] = if algorithm.key_family() == KeyFamily::Rsa {
+            large = [0u8; MAX_SIGNATURE_LEN];
+            &mut large
+        } else {
+            &mut small
+        };
+        let len = self.key.sign_raw(algorithm, message, buffer)?;
+        out.push(b'.');
+        base64url::encode_to_vec(buffer.get(..len).unwrap_or_default(), &mut out);
+        // The header and signature are base64url and the payload is base64url or checked
+        // printable ASCII, so this cannot fail.
+        String::from_utf8(out)
+            .map_err(|_| JwsError::UnencodedPayload("an unencoded payload must be ASCII"))
+    }
+}
+
+/// RFC 7797 §5.2: an unencoded payload in the compact serialization cannot contain `.`; this
+/// crate also requires printable ASCII, so that the token stays text.
+fn check_unencoded(payload: &[u8]) -> Result<(), JwsError> {
+    if payload.iter().all(|b| b.is_ascii_graphic() || *b == b' ') && !payload.contains(&b'.') {
+        Ok(())
+    } else {
+        Err(JwsError::UnencodedPayload(
+            "an unencoded compact payload must be printable ASCII without '.' (use detached)",
+        ))
     }
 }
 

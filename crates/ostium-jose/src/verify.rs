@@ -34,16 +34,25 @@ impl VerifiedJws {
     }
 }
 
-/// The three parts of a compact JWS (RFC 7515 §7.1), split without allocation.
+/// The three parts of a compact JWS (RFC 7515 §7.1), split without allocation, and the payload
+/// decoded.
 pub(crate) struct CompactParts<'t> {
     pub(crate) header: &'t [u8],
     pub(crate) payload: &'t [u8],
     pub(crate) signature: &'t [u8],
     /// `header '.' payload`, the JWS Signing Input when the payload is encoded in place.
     pub(crate) signing_input: &'t [u8],
+    /// The payload decoded from base64url, or `None` when it is not base64url (then it can only
+    /// be an unencoded payload, RFC 7797).
+    pub(crate) decoded_payload: Option<Vec<u8>>,
 }
 
 /// Splits a compact JWS into exactly three parts, after checking its length.
+///
+/// The payload is decoded here, before anything is verified (RFC 7515 §5.2 decodes it in step
+/// 6, before the signature in step 8): a payload that decodes cannot contain a `.`, so the long
+/// middle part is searched for a fourth part only when it does not decode. Nothing else reads
+/// the payload before the signature has verified.
 pub(crate) fn split_compact<'t>(
     token: &'t str,
     limits: &Limits,
@@ -51,19 +60,24 @@ pub(crate) fn split_compact<'t>(
     if token.len() > limits.max_token_len {
         return Err(JwsError::TooLarge("token length"));
     }
-    // `str::find` with a `char` is memchr-backed: even a token of dots costs one pass.
+    // `str::find`/`rfind` with a `char` are memchr-backed; they cross only the header and the
+    // signature.
     let three_parts = JwsError::Malformed("a compact JWS has exactly three parts");
-    let first = token.find('.').ok_or_else(|| three_parts.clone())?;
-    let after_first = token.get(first + 1..).unwrap_or_default();
-    let second = first + 1 + after_first.find('.').ok_or_else(|| three_parts.clone())?;
-    let signature = token.get(second + 1..).unwrap_or_default();
-    if signature.contains('.') {
+    let (Some(first), Some(last)) = (token.find('.'), token.rfind('.')) else {
+        return Err(three_parts);
+    };
+    if first == last {
         return Err(three_parts);
     }
     let bytes = token.as_bytes();
     let header = bytes.get(..first).unwrap_or_default();
-    let payload = bytes.get(first + 1..second).unwrap_or_default();
-    let signing_input = bytes.get(..second).unwrap_or_default();
+    let payload = bytes.get(first + 1..last).unwrap_or_default();
+    let signature = bytes.get(last + 1..).unwrap_or_default();
+    let signing_input = bytes.get(..last).unwrap_or_default();
+    let decoded_payload = base64url::decode(payload);
+    if decoded_payload.is_none() && payload.contains(&b'.') {
+        return Err(three_parts);
+    }
     if header.is_empty() {
         return Err(JwsError::Malformed("empty protected header"));
     }
@@ -73,8 +87,9 @@ pub(crate) fn split_compact<'t>(
     Ok(CompactParts {
         header,
         payload,
-        signature: signature.as_bytes(),
+        signature,
         signing_input,
+        decoded_payload,
     })
 }
 
@@ -93,12 +108,19 @@ pub(crate) fn verify_signature(
     signing_input: &[u8],
     signature_b64: &[u8],
 ) -> Result<(), JwsError> {
-    // Room for the decoder's conservative estimate (up to 3 bytes over the exact length).
-    let mut buffer = [0u8; MAX_SIGNATURE_LEN + 3];
     if signature_b64.len() > base64url::encoded_len(MAX_SIGNATURE_LEN) {
         return Err(JwsError::InvalidSignature);
     }
-    let len = base64url::decode_slice(signature_b64, &mut buffer)
+    // HMAC, ECDSA P-256 and Ed25519 signatures fit the small buffer, which is cheaper to clear.
+    let mut small = [0u8; 64];
+    let mut larger;
+    let buffer: &mut [u8] = if signature_b64.len() <= base64url::encoded_len(small.len()) {
+        &mut small
+    } else {
+        larger = [0u8; MAX_SIGNATURE_LEN];
+        &mut larger
+    };
+    let len = base64url::decode_slice(signature_b64, buffer)
         .ok_or(JwsError::InvalidBase64(Part::Signature))?;
     let signature = buffer.get(..len).unwrap_or_default();
     if key.verifying().verify(algorithm, signing_input, signature) {
@@ -194,7 +216,9 @@ impl<K: KeySource> JwsVerifier<K> {
             parts.signature,
         )?;
         let payload = if header.is_payload_encoded() {
-            base64url::decode(parts.payload).ok_or(JwsError::InvalidBase64(Part::Payload))?
+            parts
+                .decoded_payload
+                .ok_or(JwsError::InvalidBase64(Part::Payload))?
         } else {
             parts.payload.to_vec()
         };
@@ -283,7 +307,9 @@ pub fn verify_with_embedded_jwk(
         parts.signing_input,
         parts.signature,
     )?;
-    let payload = base64url::decode(parts.payload).ok_or(JwsError::InvalidBase64(Part::Payload))?;
+    let payload = parts
+        .decoded_payload
+        .ok_or(JwsError::InvalidBase64(Part::Payload))?;
     Ok(VerifiedJws { header, payload })
 }
 

@@ -597,23 +597,21 @@ impl Jwk {
         &self.verifying
     }
 
-    /// Signs `message` with `algorithm`, appending the signature bytes to `out`.
+    /// Signs `message` with `algorithm` into the start of `out` (96 bytes suffice for everything
+    /// but RSA, which needs the modulus length); the signature's length.
     pub(crate) fn sign_raw(
         &self,
         algorithm: Algorithm,
         message: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), JwsError> {
+        out: &mut [u8],
+    ) -> Result<usize, JwsError> {
         self.check_binding(algorithm, true)?;
         match (&self.signing, &*self.verifying) {
             (Some(signing), _) => Ok(signing.sign(algorithm, message, out)?),
-            (None, Verifying::Hmac(_)) => {
-                if self.verifying.mac(algorithm, message, out) {
-                    Ok(())
-                } else {
-                    Err(JwsError::KeyAlgorithmMismatch(algorithm))
-                }
-            }
+            (None, Verifying::Hmac(_)) => self
+                .verifying
+                .mac(algorithm, message, out)
+                .ok_or(JwsError::KeyAlgorithmMismatch(algorithm)),
             (None, _) => Err(JwsError::Key(KeyError::NotPrivate)),
         }
     }
