@@ -1,6 +1,8 @@
 //! JWT claims parsing and validation (RFC 7519 §4.1, §7.2) on validly signed tokens: the fuzzer
 //! controls the payload and the policy's clock, this target signs, so every input reaches the
-//! claims code. Never panics; whatever validates satisfies the policy.
+//! claims code. Never panics; whatever validates satisfies the policy. The payload is also fed to
+//! the differential check of the JSON fast paths (whatever the hand-written scanner reads as claims
+//! or as a header, the serde path reads identically).
 #![no_main]
 
 use std::sync::OnceLock;
@@ -17,6 +19,9 @@ fuzz_target!(|data: &[u8]| {
     let Some((clock, payload)) = data.split_first_chunk::<8>() else {
         return;
     };
+    if let Ok(json) = std::str::from_utf8(payload) {
+        ostium_jose::fuzzing::check_json_fast_paths(json);
+    }
     let now_seconds = i64::from_le_bytes(*clock) % 253_402_300_799;
     let Ok(now) = time::OffsetDateTime::from_unix_timestamp(now_seconds) else {
         return;

@@ -1,5 +1,8 @@
 //! Compact JWS parsing and verification (RFC 7515 §7.1) with pinned keys of every family, plus
 //! the embedded-key (DPoP) path and JWT validation: nothing may panic, nothing unsigned may pass.
+//! Also differential: ostium-jose's strict base64url decoder and encoders agree with the `base64`
+//! crate's `URL_SAFE_NO_PAD` on every input, and the JSON fast paths with the serde path on the
+//! decoded header and payload.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -35,7 +38,32 @@ fn keys() -> &'static Keys {
     })
 }
 
+/// The `base64` crate and ostium-jose agree on `input`, decoding and re-encoding.
+fn check_base64url(input: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(input)
+        .ok();
+    let decoded = ostium_jose::fuzzing::base64url_decode(input);
+    assert_eq!(decoded, expected, "{:?}", String::from_utf8_lossy(input));
+    let reference = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(input);
+    assert_eq!(ostium_jose::fuzzing::base64url_encode(input), reference);
+    let mut in_place = b"prefix".to_vec();
+    in_place.extend_from_slice(input);
+    ostium_jose::fuzzing::base64url_encode_in_place(&mut in_place, 6);
+    assert_eq!(&in_place[6..], reference.as_bytes());
+    decoded
+}
+
 fuzz_target!(|data: &[u8]| {
+    check_base64url(data);
+    for part in data.split(|&b| b == b'.').take(3) {
+        if let Some(json) = check_base64url(part) {
+            if let Ok(json) = std::str::from_utf8(&json) {
+                ostium_jose::fuzzing::check_json_fast_paths(json);
+            }
+        }
+    }
     let Ok(token) = std::str::from_utf8(data) else {
         return;
     };

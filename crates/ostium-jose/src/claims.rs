@@ -6,6 +6,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use time::OffsetDateTime;
 
 use crate::error::ClaimsError;
+use crate::scan::{Scanner, Span};
 use crate::strict_json::{
     DuplicateGuard, NameSeed, Problem, Stash, StrSeed, StrictIgnore, Text, fail,
 };
@@ -130,7 +131,7 @@ impl<'de> Visitor<'de> for NumericDateSeed<'_> {
 }
 
 /// The `aud` claim as stored: one string or an array of strings (RFC 7519 §4.1.3).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) enum AudienceStore {
     #[default]
     Absent,
@@ -139,7 +140,7 @@ pub(crate) enum AudienceStore {
 }
 
 /// The registered claims of a payload (RFC 7519 §4.1), spans into the payload buffer.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Registered {
     pub(crate) iss: Option<Text>,
     pub(crate) sub: Option<Text>,
@@ -307,9 +308,81 @@ impl<'de> Visitor<'de> for AudienceSeed<'_, '_> {
     }
 }
 
+/// The fast path of [`parse_registered`] (see [`crate::scan`]): the same claims, or `None` when
+/// the serde path must decide.
+pub(crate) fn scan_registered(payload: &str, depth: usize) -> Option<Registered> {
+    // As `RegisteredSeed`: the claims object itself takes one level.
+    let inner = depth.checked_sub(1)?;
+    let mut scanner = Scanner::new(payload);
+    let mut claims = Registered::default();
+    let span = |span: Span| {
+        Some(Text::Span {
+            start: u32::try_from(span.start).ok()?,
+            len: u32::try_from(span.end - span.start).ok()?,
+        })
+    };
+    scanner.skip_whitespace();
+    scanner.object(|scanner, name| {
+        match scanner.bytes(name) {
+            b"iss" => claims.iss = Some(span(scanner.plain_string()?)?),
+            b"sub" => claims.sub = Some(span(scanner.plain_string()?)?),
+            b"jti" => claims.jti = Some(span(scanner.plain_string()?)?),
+            b"exp" => claims.exp = Some(NumericDate::from_unix(scanner.integer()?)?),
+            b"nbf" => claims.nbf = Some(NumericDate::from_unix(scanner.integer()?)?),
+            b"iat" => claims.iat = Some(NumericDate::from_unix(scanner.integer()?)?),
+            b"aud" => {
+                claims.aud = if scanner.peek()? == b'[' {
+                    let mut all = Vec::new();
+                    scanner.array(|scanner| {
+                        if all.len() == MAX_AUDIENCES {
+                            return None;
+                        }
+                        all.push(span(scanner.plain_string()?)?);
+                        Some(())
+                    })?;
+                    AudienceStore::Many(all)
+                } else {
+                    AudienceStore::One(span(scanner.plain_string()?)?)
+                }
+            }
+            _ => scanner.value(inner)?,
+        }
+        Some(())
+    })?;
+    scanner.end()?;
+    Some(claims)
+}
+
+/// The fast path's contract on one input, at several depth limits: whatever the scanner reads,
+/// the serde path reads identically. Panics otherwise (a test or fuzzing finding).
+#[cfg(any(test, fuzzing))]
+pub(crate) fn check_scan_agrees(payload: &str) -> bool {
+    let mut read = false;
+    for depth in [0, 1, 2, 3, 16] {
+        if let Some(fast) = scan_registered(payload, depth) {
+            assert_eq!(
+                parse_registered_by_serde(payload, depth),
+                Ok(fast),
+                "{payload:?} at depth {depth}"
+            );
+            read = true;
+        }
+    }
+    read
+}
+
 /// Reads the registered claims of `payload`, checking the whole object for duplicates (at every
 /// level), wrong types and depth.
 pub(crate) fn parse_registered(payload: &str, depth: usize) -> Result<Registered, ClaimsError> {
+    if let Some(claims) = scan_registered(payload, depth) {
+        return Ok(claims);
+    }
+    parse_registered_by_serde(payload, depth)
+}
+
+/// [`parse_registered`] through serde_json and the strict visitors: the authority on every
+/// input the scanner gives up on.
+fn parse_registered_by_serde(payload: &str, depth: usize) -> Result<Registered, ClaimsError> {
     let mut stash = None;
     // From a validated `str`: serde_json then skips per-string UTF-8 checks.
     let mut deserializer = serde_json::Deserializer::from_str(payload);
@@ -398,6 +471,64 @@ mod tests {
                 "{json}"
             );
         }
+    }
+
+    #[test]
+    fn the_fast_path_reads_usual_claims() {
+        for json in [
+            r#"{"iss":"https://op","sub":"alice","aud":["a","b"],"exp":1700000000,"nbf":-5,"iat":0,"jti":"x"}"#,
+            r#"{"iss":"https://accounts.example.com","sub":"248289761001","aud":"s6BhdRkqt3","nonce":"n-0S6_WzA2Mj","auth_time":1767225000,"iat":1767225600,"exp":4102444800,"name":"Jane Doe","email_verified":true,"picture":"https://example.com/janedoe/me.jpg"}"#,
+            r#" { "exp" : 253402300799 , "x" : { "y" : [ 1.5 , -0 , null , "\u00e9" ] } } "#,
+            "{}",
+        ] {
+            assert!(scan_registered(json, 16).is_some(), "{json}");
+            assert!(check_scan_agrees(json), "{json}");
+        }
+        // Left to the serde path, which decides.
+        for json in [
+            r#"{"jti":"x\u0079"}"#,
+            r#"{"\u0065xp":1}"#,
+            r#"{"exp":1e3}"#,
+            r#"{"exp":-0}"#,
+            r#"{"exp":253402300800}"#,
+            r#"{"exp":1,"exp":2}"#,
+            r#"{"x":{"y":1,"y":2}}"#,
+        ] {
+            assert!(scan_registered(json, 16).is_none(), "{json}");
+            check_scan_agrees(json);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// Differential test of the fast path against the serde path.
+        #[test]
+        fn the_fast_path_agrees_with_serde(json in crate::scan::tests::jose_json()) {
+            check_scan_agrees(&json);
+        }
+
+        /// The fast path reads every usual claims (registered members without escapes) and agrees.
+        #[test]
+        fn the_fast_path_reads_what_issuers_write(json in crate::scan::tests::usual_claims()) {
+            proptest::prop_assert!(check_scan_agrees(&json), "{}", json);
+        }
+    }
+
+    /// The differential test is not vacuous: a good share of its inputs take the fast path.
+    #[test]
+    fn the_differential_test_reaches_the_fast_path() {
+        use proptest::strategy::{Strategy as _, ValueTree as _};
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let strategy = crate::scan::tests::jose_json();
+        let read = (0..2000)
+            .filter(|_| {
+                let json = strategy.new_tree(&mut runner).unwrap().current();
+                check_scan_agrees(&json)
+            })
+            .count();
+        eprintln!("{read} of 2000 inputs took the fast path");
+        assert!(read > 150, "only {read} of 2000 inputs took the fast path");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use crate::algorithm::Algorithm;
 use crate::error::{CritError, JwsError};
 use crate::jwk::Jwk;
+use crate::scan::Scanner;
 use crate::strict_json::{
     DuplicateGuard, NameSeed, Problem, Stash, StrSeed, StrictIgnore, Text, fail,
 };
@@ -334,8 +335,80 @@ pub(crate) fn media_type_eq(a: &str, b: &str) -> bool {
     strip(a).eq_ignore_ascii_case(strip(b))
 }
 
+/// The fast path of [`parse_protected`] (see [`crate::scan`]): the members as `HeaderSeed` reads
+/// them, or `None` when the serde path must decide. `jwk`, `crit` and `b64` are left to it.
+fn scan_protected(raw: &str, depth: usize) -> Option<RawHeader<'_>> {
+    let mut scanner = Scanner::new(raw);
+    let mut header = RawHeader::default();
+    scanner.skip_whitespace();
+    scanner.object(|scanner, name| {
+        let slot = match scanner.bytes(name) {
+            b"alg" => &mut header.alg,
+            b"kid" => &mut header.kid,
+            b"typ" => &mut header.typ,
+            b"cty" => &mut header.cty,
+            b"jku" => &mut header.jku,
+            b"x5u" => &mut header.x5u,
+            b"jwk" | b"crit" | b"b64" => return None,
+            other => {
+                header.has_x5 |= matches!(other, b"x5c" | b"x5t" | b"x5t#S256");
+                // As `HeaderSeed`: any other member takes one level, even a scalar.
+                return scanner.value(depth.checked_sub(1)?);
+            }
+        };
+        let value = scanner.plain_string()?;
+        *slot = Some(Cow::Borrowed(scanner.text(value)));
+        Some(())
+    })?;
+    scanner.end()?;
+    Some(header)
+}
+
+/// The fast path's contract on one input, at several depth limits: whatever the scanner reads,
+/// the serde path reads identically, down to the checks of [`Finished::from_raw`]. Panics
+/// otherwise (a test or fuzzing finding).
+#[cfg(any(test, fuzzing))]
+pub(crate) fn check_scan_agrees(json: &str) -> bool {
+    let mut read = false;
+    for depth in [0, 1, 2, 3, 8] {
+        let Some(fields) = scan_protected(json, depth) else {
+            continue;
+        };
+        read = true;
+        let fast = Finished::from_raw(fields, None, json.as_bytes())
+            .map(|fields| fields.into_header(json.to_owned()));
+        let slow = parse_protected_by_serde(json.to_owned(), depth);
+        match (fast, slow) {
+            (Ok(fast), Ok(slow)) => assert!(
+                fast.raw == slow.raw
+                    && fast.alg == slow.alg
+                    && fast.kid == slow.kid
+                    && fast.typ == slow.typ
+                    && fast.cty == slow.cty
+                    && fast.jku == slow.jku
+                    && fast.x5u == slow.x5u
+                    && fast.jwk == slow.jwk
+                    && fast.b64 == slow.b64,
+                "{json:?} at depth {depth}: {fast:?} / {slow:?}"
+            ),
+            (fast, slow) => assert_eq!(fast.err(), slow.err(), "{json:?} at depth {depth}"),
+        }
+    }
+    read
+}
+
 /// Parses one protected header (RFC 7515 §5.2 steps 2–5) from its decoded JSON.
 pub(crate) fn parse_protected(raw: String, depth: usize) -> Result<Header, JwsError> {
+    if let Some(fields) = scan_protected(&raw, depth) {
+        let fields = Finished::from_raw(fields, None, raw.as_bytes())?;
+        return Ok(fields.into_header(raw));
+    }
+    parse_protected_by_serde(raw, depth)
+}
+
+/// [`parse_protected`] through serde_json and the strict visitors: the authority on every input
+/// the scanner gives up on.
+fn parse_protected_by_serde(raw: String, depth: usize) -> Result<Header, JwsError> {
     let mut guard = DuplicateGuard::new();
     let fields = {
         let mut stash = None;
@@ -624,6 +697,64 @@ mod tests {
         assert!(matches!(parse(private), Err(JwsError::EmbeddedKey(_))));
         let oct = r#"{"alg":"HS256","jwk":{"kty":"oct","k":"AAAA"}}"#;
         assert!(matches!(parse(oct), Err(JwsError::EmbeddedKey(_))));
+    }
+
+    #[test]
+    fn the_fast_path_reads_usual_headers() {
+        for json in [
+            r#"{"alg":"HS256","typ":"JWT","kid":"2026-01"}"#,
+            r#"{"typ":"at+jwt","alg":"ES256"}"#,
+            r#"{ "alg" : "RS256" , "x5t#S256" : "abc" , "x5c" : [ "MII" ] , "ext" : { "a" : 1 } }"#,
+            r#"{"alg":"none"}"#,
+            r#"{"alg":"HS256","kid":"../../etc/passwd"}"#,
+        ] {
+            assert!(scan_protected(json, 8).is_some(), "{json}");
+            assert!(check_scan_agrees(json), "{json}");
+        }
+        // Left to the serde path, which decides.
+        for json in [
+            r#"{"alg":"HS256","\u0061lg":"none"}"#,
+            r#"{"alg":"HS256","alg":"none"}"#,
+            r#"{"alg":"HS256","kid":"a\u0062c"}"#,
+            r#"{"alg":"HS256","b64":false,"crit":["b64"]}"#,
+            r#"{"alg":"ES256","jwk":{"kty":"EC"}}"#,
+            r#"{"alg":256}"#,
+        ] {
+            assert!(scan_protected(json, 8).is_none(), "{json}");
+            check_scan_agrees(json);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// Differential test of the fast path against the serde path.
+        #[test]
+        fn the_fast_path_agrees_with_serde(json in crate::scan::tests::jose_json()) {
+            check_scan_agrees(&json);
+        }
+
+        /// The fast path reads every usual headers (registered members without escapes) and agrees.
+        #[test]
+        fn the_fast_path_reads_what_issuers_write(json in crate::scan::tests::usual_header()) {
+            proptest::prop_assert!(check_scan_agrees(&json), "{}", json);
+        }
+    }
+
+    /// The differential test is not vacuous: a good share of its inputs take the fast path.
+    #[test]
+    fn the_differential_test_reaches_the_fast_path() {
+        use proptest::strategy::{Strategy as _, ValueTree as _};
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let strategy = crate::scan::tests::jose_json();
+        let read = (0..2000)
+            .filter(|_| {
+                let json = strategy.new_tree(&mut runner).unwrap().current();
+                check_scan_agrees(&json)
+            })
+            .count();
+        eprintln!("{read} of 2000 inputs took the fast path");
+        assert!(read > 150, "only {read} of 2000 inputs took the fast path");
     }
 
     #[test]

@@ -6,12 +6,16 @@ mod claims;
 mod crypto;
 mod der;
 mod error;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod header;
 mod json_serialization;
 mod jwk;
 mod keys;
 mod limits;
 mod roca;
+mod scan;
 mod sign;
 mod strict_json;
 mod validation;
