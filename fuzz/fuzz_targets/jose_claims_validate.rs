@@ -1,8 +1,9 @@
 //! JWT claims parsing and validation (RFC 7519 §4.1, §7.2) on validly signed tokens: the fuzzer
 //! controls the payload and the policy's clock, this target signs, so every input reaches the
 //! claims code. Never panics; whatever validates satisfies the policy. The payload is also fed to
-//! the differential check of the JSON fast paths (whatever the hand-written scanner reads as claims
-//! or as a header, the serde path reads identically).
+//! the differential checks of the JSON fast paths (whatever the hand-written scanner reads as claims
+//! or as a header, the serde path reads identically; whatever `VerifiedJwt::claims` reads into a
+//! claims type, serde_json reads identically).
 #![no_main]
 
 use std::sync::OnceLock;
@@ -21,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(json) = std::str::from_utf8(payload) {
         ostium_jose::fuzzing::check_json_fast_paths(json);
+        ostium_jose::fuzzing::check_claims_deserializer(json);
     }
     let now_seconds = i64::from_le_bytes(*clock) % 253_402_300_799;
     let Ok(now) = time::OffsetDateTime::from_unix_timestamp(now_seconds) else {

@@ -5,8 +5,9 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use time::OffsetDateTime;
 
+use crate::claims_deserializer::Tape;
 use crate::error::ClaimsError;
-use crate::scan::{Scanner, Span};
+use crate::scan::{Kind, Scanner, Span};
 use crate::strict_json::{
     DuplicateGuard, NameSeed, Problem, Stash, StrSeed, StrictIgnore, Text, fail,
 };
@@ -309,8 +310,9 @@ impl<'de> Visitor<'de> for AudienceSeed<'_, '_> {
 }
 
 /// The fast path of [`parse_registered`] (see [`crate::scan`]): the same claims, or `None` when
-/// the serde path must decide.
-pub(crate) fn scan_registered(payload: &str, depth: usize) -> Option<Registered> {
+/// the serde path must decide; with the [`Tape`] of the top-level members, for
+/// [`VerifiedJwt::claims`](crate::VerifiedJwt::claims).
+pub(crate) fn scan_registered(payload: &str, depth: usize, tape: &mut Tape) -> Option<Registered> {
     // As `RegisteredSeed`: the claims object itself takes one level.
     let inner = depth.checked_sub(1)?;
     let mut scanner = Scanner::new(payload);
@@ -323,15 +325,37 @@ pub(crate) fn scan_registered(payload: &str, depth: usize) -> Option<Registered>
     };
     scanner.skip_whitespace();
     scanner.object(|scanner, name| {
-        match scanner.bytes(name) {
-            b"iss" => claims.iss = Some(span(scanner.plain_string()?)?),
-            b"sub" => claims.sub = Some(span(scanner.plain_string()?)?),
-            b"jti" => claims.jti = Some(span(scanner.plain_string()?)?),
-            b"exp" => claims.exp = Some(NumericDate::from_unix(scanner.integer()?)?),
-            b"nbf" => claims.nbf = Some(NumericDate::from_unix(scanner.integer()?)?),
-            b"iat" => claims.iat = Some(NumericDate::from_unix(scanner.integer()?)?),
+        let start = scanner.position();
+        let kind = match scanner.bytes(name) {
+            b"iss" => {
+                claims.iss = Some(span(scanner.plain_string()?)?);
+                Kind::PlainString
+            }
+            b"sub" => {
+                claims.sub = Some(span(scanner.plain_string()?)?);
+                Kind::PlainString
+            }
+            b"jti" => {
+                claims.jti = Some(span(scanner.plain_string()?)?);
+                Kind::PlainString
+            }
+            b"exp" => {
+                let value = scanner.integer()?;
+                claims.exp = Some(NumericDate::from_unix(value)?);
+                Kind::Integer(value)
+            }
+            b"nbf" => {
+                let value = scanner.integer()?;
+                claims.nbf = Some(NumericDate::from_unix(value)?);
+                Kind::Integer(value)
+            }
+            b"iat" => {
+                let value = scanner.integer()?;
+                claims.iat = Some(NumericDate::from_unix(value)?);
+                Kind::Integer(value)
+            }
             b"aud" => {
-                claims.aud = if scanner.peek()? == b'[' {
+                if scanner.peek()? == b'[' {
                     let mut all = Vec::new();
                     scanner.array(|scanner| {
                         if all.len() == MAX_AUDIENCES {
@@ -340,15 +364,23 @@ pub(crate) fn scan_registered(payload: &str, depth: usize) -> Option<Registered>
                         all.push(span(scanner.plain_string()?)?);
                         Some(())
                     })?;
-                    AudienceStore::Many(all)
+                    claims.aud = AudienceStore::Many(all);
+                    Kind::Other
                 } else {
-                    AudienceStore::One(span(scanner.plain_string()?)?)
+                    claims.aud = AudienceStore::One(span(scanner.plain_string()?)?);
+                    Kind::PlainString
                 }
             }
-            _ => scanner.value(inner)?,
-        }
+            _ => scanner.value_kind(inner)?,
+        };
+        let value = Span {
+            start,
+            end: scanner.position(),
+        };
+        tape.push(name, value, kind);
         Some(())
     })?;
+    tape.finish(scanner.position());
     scanner.end()?;
     Some(claims)
 }
@@ -359,7 +391,7 @@ pub(crate) fn scan_registered(payload: &str, depth: usize) -> Option<Registered>
 pub(crate) fn check_scan_agrees(payload: &str) -> bool {
     let mut read = false;
     for depth in [0, 1, 2, 3, 16] {
-        if let Some(fast) = scan_registered(payload, depth) {
+        if let Some(fast) = scan_registered(payload, depth, &mut Tape::default()) {
             assert_eq!(
                 parse_registered_by_serde(payload, depth),
                 Ok(fast),
@@ -372,11 +404,17 @@ pub(crate) fn check_scan_agrees(payload: &str) -> bool {
 }
 
 /// Reads the registered claims of `payload`, checking the whole object for duplicates (at every
-/// level), wrong types and depth.
-pub(crate) fn parse_registered(payload: &str, depth: usize) -> Result<Registered, ClaimsError> {
-    if let Some(claims) = scan_registered(payload, depth) {
+/// level), wrong types and depth; fills `tape` with its top-level members when the scanner read
+/// it (else leaves it incomplete).
+pub(crate) fn parse_registered(
+    payload: &str,
+    depth: usize,
+    tape: &mut Tape,
+) -> Result<Registered, ClaimsError> {
+    if let Some(claims) = scan_registered(payload, depth, tape) {
         return Ok(claims);
     }
+    *tape = Tape::default();
     parse_registered_by_serde(payload, depth)
 }
 
@@ -407,7 +445,7 @@ mod tests {
     use super::*;
 
     fn parse(json: &str) -> Result<Registered, ClaimsError> {
-        parse_registered(json, 16)
+        parse_registered(json, 16, &mut Tape::default())
     }
 
     #[test]
@@ -481,7 +519,10 @@ mod tests {
             r#" { "exp" : 253402300799 , "x" : { "y" : [ 1.5 , -0 , null , "\u00e9" ] } } "#,
             "{}",
         ] {
-            assert!(scan_registered(json, 16).is_some(), "{json}");
+            assert!(
+                scan_registered(json, 16, &mut Tape::default()).is_some(),
+                "{json}"
+            );
             assert!(check_scan_agrees(json), "{json}");
         }
         // Left to the serde path, which decides.
@@ -494,7 +535,10 @@ mod tests {
             r#"{"exp":1,"exp":2}"#,
             r#"{"x":{"y":1,"y":2}}"#,
         ] {
-            assert!(scan_registered(json, 16).is_none(), "{json}");
+            assert!(
+                scan_registered(json, 16, &mut Tape::default()).is_none(),
+                "{json}"
+            );
             check_scan_agrees(json);
         }
     }

@@ -13,6 +13,16 @@ pub fn check_json_fast_paths(json: &str) {
     crate::header::check_scan_agrees(json);
 }
 
+/// Checks the deserializer behind `VerifiedJwt::claims` on `json`, for several claims types, with
+/// the strict pass's tape and without: whatever it reads, serde_json reads identically.
+///
+/// # Panics
+///
+/// On any disagreement: that is the finding.
+pub fn check_claims_deserializer(json: &str) {
+    crate::claims_deserializer::differential::check_all(json);
+}
+
 /// The crate's strict base64url decoder, to compare with the `base64` crate's `URL_SAFE_NO_PAD`.
 pub fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
     crate::base64url::decode(input)

@@ -3,6 +3,7 @@
 mod algorithm;
 mod base64url;
 mod claims;
+mod claims_deserializer;
 mod crypto;
 mod der;
 mod error;

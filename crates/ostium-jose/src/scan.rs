@@ -28,6 +28,42 @@ pub(crate) const MAX_NAMES: usize = 64;
 /// The deepest nesting the scanner follows (serde_json's own limit is 128); deeper, it gives up.
 pub(crate) const MAX_LEVEL: usize = 32;
 
+/// A string as read by [`Scanner::string_unescaped`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Text<'a> {
+    /// The string had no escape: its content, borrowed from the input.
+    Borrowed(&'a str),
+    /// The string had escapes: its unescaped content is in the scratch buffer.
+    Copied,
+}
+
+/// What a value turned out to be, as read by [`Scanner::value_kind`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A string without escapes.
+    PlainString,
+    /// An integer serde_json reads as `u64`/`i64`.
+    Integer(i64),
+    /// `true`.
+    True,
+    /// `false`.
+    False,
+    /// `null`.
+    Null,
+    /// Anything else: a string with escapes, another number, an array, an object.
+    #[default]
+    Other,
+}
+
+/// An integer as read by [`Scanner::json_integer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum JsonInteger {
+    /// Non-negative: serde_json calls `visit_u64`.
+    Unsigned(u64),
+    /// Negative: serde_json calls `visit_i64`.
+    Signed(i64),
+}
+
 /// A span of the input: `start..end`, in bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Span {
@@ -101,13 +137,17 @@ impl<'a> Scanner<'a> {
     /// Skips whitespace (RFC 8259 §2; serde_json's set).
     #[inline(always)]
     pub(crate) fn skip_whitespace(&mut self) {
+        // Compact JSON has none: one comparison in the usual case.
+        if self.peek().is_some_and(|byte| byte > b' ') {
+            return;
+        }
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
             self.pos += 1;
         }
     }
 
     #[inline(always)]
-    fn eat(&mut self, byte: u8) -> Option<()> {
+    pub(crate) fn eat(&mut self, byte: u8) -> Option<()> {
         (self.peek() == Some(byte)).then(|| self.pos += 1)
     }
 
@@ -150,36 +190,79 @@ impl<'a> Scanner<'a> {
         Some(Span { start, end })
     }
 
-    /// Any string, escapes validated as serde_json validates them for a `str`.
-    fn string(&mut self) -> Option<()> {
+    /// Any string, escapes validated as serde_json validates them for a `str`; whether it had
+    /// none.
+    fn string(&mut self) -> Option<bool> {
         self.eat(b'"')?;
+        let mut plain = true;
         loop {
             let at = self.find_special(self.pos)?;
             self.pos = at + 1;
             match self.bytes.get(at) {
-                Some(b'"') => return Some(()),
-                Some(b'\\') => self.escape()?,
+                Some(b'"') => return Some(plain),
+                Some(b'\\') => {
+                    self.escape()?;
+                    plain = false;
+                }
                 _ => return None, // A control character.
             }
         }
     }
 
-    /// The rest of an escape, after its backslash.
-    fn escape(&mut self) -> Option<()> {
+    /// A string as serde_json hands it to a visitor: borrowed from the input when it has no
+    /// escape, else unescaped into `scratch`.
+    pub(crate) fn string_unescaped(&mut self, scratch: &mut String) -> Option<Text<'a>> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let mut at = self.find_special(start)?;
+        if self.bytes.get(at) == Some(&b'"') {
+            self.pos = at + 1;
+            return self.text.get(start..at).map(Text::Borrowed);
+        }
+        scratch.clear();
+        let mut run = start;
+        loop {
+            scratch.push_str(self.text.get(run..at)?);
+            self.pos = at + 1;
+            match self.bytes.get(at) {
+                Some(b'"') => return Some(Text::Copied),
+                Some(b'\\') => scratch.push(self.escape()?),
+                _ => return None, // A control character.
+            }
+            run = self.pos;
+            at = self.find_special(run)?;
+        }
+    }
+
+    /// The rest of an escape, after its backslash: the character it stands for.
+    fn escape(&mut self) -> Option<char> {
         let byte = self.peek()?;
         self.pos += 1;
         match byte {
-            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(()),
+            b'"' => Some('"'),
+            b'\\' => Some('\\'),
+            b'/' => Some('/'),
+            b'b' => Some('\u{8}'),
+            b'f' => Some('\u{c}'),
+            b'n' => Some('\n'),
+            b'r' => Some('\r'),
+            b't' => Some('\t'),
             b'u' => match self.hex4()? {
                 // A lone trailing surrogate.
                 0xdc00..=0xdfff => None,
                 // A leading surrogate must be followed by an escaped trailing one.
-                0xd800..=0xdbff => {
+                high @ 0xd800..=0xdbff => {
                     self.eat(b'\\')?;
                     self.eat(b'u')?;
-                    matches!(self.hex4()?, 0xdc00..=0xdfff).then_some(())
+                    let low = self.hex4()?;
+                    if !(0xdc00..=0xdfff).contains(&low) {
+                        return None;
+                    }
+                    let code =
+                        0x1_0000 + ((u32::from(high) - 0xd800) << 10) + (u32::from(low) - 0xdc00);
+                    char::from_u32(code)
                 }
-                _ => Some(()),
+                other => char::from_u32(u32::from(other)),
             },
             _ => None,
         }
@@ -204,43 +287,47 @@ impl<'a> Scanner<'a> {
     /// A number; `Some(Some(n))` when it is an integer serde_json reads as `i64`/`u64`,
     /// `Some(None)` for another number serde_json accepts without a range check.
     fn number(&mut self) -> Option<Option<i64>> {
-        let negative = self.eat(b'-').is_some();
+        let bytes = self.bytes;
+        let mut pos = self.pos;
+        let negative = bytes.get(pos) == Some(&b'-');
+        pos += usize::from(negative);
+        let start = pos;
         let mut value: i64 = 0;
-        match self.peek()? {
-            b'0' => {
-                self.pos += 1;
-                // serde_json refuses leading zeros.
-                if let Some(b'0'..=b'9') = self.peek() {
-                    return None;
-                }
+        while let Some(&digit) = bytes.get(pos) {
+            if !digit.is_ascii_digit() {
+                break;
             }
-            b'1'..=b'9' => {
-                let start = self.pos;
-                while let Some(digit @ b'0'..=b'9') = self.peek() {
-                    // 18 digits cannot overflow an i64 (or reach serde_json's float fallback).
-                    if self.pos - start == 18 {
-                        return None;
-                    }
-                    value = value * 10 + i64::from(digit - b'0');
-                    self.pos += 1;
-                }
+            // 18 digits cannot overflow an i64 (nor reach serde_json's float fallback): more,
+            // and serde_json decides.
+            if pos - start == 18 {
+                return None;
             }
-            _ => return None,
+            value = value * 10 + i64::from(digit - b'0');
+            pos += 1;
+        }
+        match pos - start {
+            0 => return None,
+            // serde_json refuses leading zeros.
+            1 => {}
+            _ if bytes.get(start) == Some(&b'0') => return None,
+            _ => {}
         }
         let mut integer = true;
-        if self.eat(b'.').is_some() {
-            let start = self.pos;
-            while let Some(b'0'..=b'9') = self.peek() {
-                self.pos += 1;
+        if bytes.get(pos) == Some(&b'.') {
+            pos += 1;
+            let fraction = pos;
+            while bytes.get(pos).is_some_and(u8::is_ascii_digit) {
+                pos += 1;
             }
-            if self.pos == start {
+            if pos == fraction {
                 return None;
             }
             integer = false;
         }
-        if let Some(b'e' | b'E') = self.peek() {
+        if let Some(b'e' | b'E') = bytes.get(pos) {
             return None; // Range checks are serde_json's business.
         }
+        self.pos = pos;
         // serde_json reads `-0` as the float -0.0.
         if !integer || (negative && value == 0) {
             return Some(None);
@@ -253,7 +340,19 @@ impl<'a> Scanner<'a> {
         self.number()?
     }
 
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
+    /// A number as serde_json hands it to a visitor: `visit_u64` for a non-negative integer,
+    /// `visit_i64` for a negative one; gives up on what serde_json reads as a float (fractions,
+    /// `-0`) and on everything [`number`](Self::number) gives up on.
+    pub(crate) fn json_integer(&mut self) -> Option<JsonInteger> {
+        let value = self.number()??;
+        Some(match u64::try_from(value) {
+            Ok(unsigned) => JsonInteger::Unsigned(unsigned),
+            Err(_) => JsonInteger::Signed(value),
+        })
+    }
+
+    /// Exactly `word` (`true`, `false`, `null`).
+    pub(crate) fn literal(&mut self, word: &[u8]) -> Option<()> {
         let end = self.pos + word.len();
         (self.bytes.get(self.pos..end)? == word).then(|| self.pos = end)
     }
@@ -262,7 +361,7 @@ impl<'a> Scanner<'a> {
     /// (the serde visitors' depth rule).
     pub(crate) fn value(&mut self, budget: usize) -> Option<()> {
         match self.peek()? {
-            b'"' => self.string(),
+            b'"' => self.string().map(|_| ()),
             b'{' => {
                 let inner = budget.checked_sub(1)?;
                 self.object(|scanner, _| scanner.value(inner))
@@ -279,9 +378,63 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn enter(&mut self) -> Option<()> {
+    /// Any value, as [`value`](Self::value), and what kind it was.
+    pub(crate) fn value_kind(&mut self, budget: usize) -> Option<Kind> {
+        Some(match self.peek()? {
+            b'"' => {
+                if self.string()? {
+                    Kind::PlainString
+                } else {
+                    Kind::Other
+                }
+            }
+            b'-' | b'0'..=b'9' => match self.number()? {
+                Some(value) => Kind::Integer(value),
+                None => Kind::Other,
+            },
+            b't' => {
+                self.literal(b"true")?;
+                Kind::True
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Kind::False
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                Kind::Null
+            }
+            _ => {
+                self.value(budget)?;
+                Kind::Other
+            }
+        })
+    }
+
+    /// How many arrays and objects are open.
+    pub(crate) fn level(&self) -> usize {
+        self.level
+    }
+
+    /// The current position.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Moves to `pos` (a position this scanner or another over the same text reported).
+    pub(crate) fn seek(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
+    /// Enters an array or object: gives up beyond [`MAX_LEVEL`].
+    pub(crate) fn enter(&mut self) -> Option<()> {
         self.level += 1;
         (self.level <= MAX_LEVEL).then_some(())
+    }
+
+    /// Leaves an array or object.
+    pub(crate) fn leave(&mut self) {
+        self.level = self.level.saturating_sub(1);
     }
 
     /// An array; `element` reads each element (whitespace around it is skipped here).

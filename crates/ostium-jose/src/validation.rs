@@ -5,6 +5,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::algorithm::AlgorithmSet;
 use crate::claims::{AudienceStore, NumericDate, Registered, parse_registered};
+use crate::claims_deserializer::Tape;
 use crate::error::{ClaimsError, Error, JwsError};
 use crate::header::{Header, media_type_eq};
 use crate::keys::KeySource;
@@ -288,12 +289,14 @@ impl Validation {
         }
         let payload = String::from_utf8(payload)
             .map_err(|_| ClaimsError::Json("the payload is not UTF-8".to_owned()))?;
-        let claims = parse_registered(&payload, self.limits.max_depth)?;
+        let mut tape = Tape::default();
+        let claims = parse_registered(&payload, self.limits.max_depth, &mut tape)?;
         self.check(&claims, payload.as_bytes(), now.unix_timestamp())?;
         Ok(VerifiedJwt {
             header,
             payload,
             claims,
+            tape,
         })
     }
 
@@ -398,6 +401,8 @@ pub struct VerifiedJwt {
     header: Header,
     payload: String,
     claims: Registered,
+    /// The top-level members as the strict pass found them, for [`VerifiedJwt::claims`].
+    tape: Tape,
 }
 
 impl VerifiedJwt {
@@ -457,12 +462,15 @@ impl VerifiedJwt {
     }
 
     /// Deserializes the claims into `T`, borrowing from the payload where `T` allows. Duplicate
-    /// members were already rejected at every level.
+    /// members were already rejected at every level. The result (value or error) is exactly
+    /// `serde_json::from_str`'s; the usual claims are replayed from what verification already
+    /// read instead of being parsed again.
     ///
     /// # Errors
     ///
     /// [`ClaimsError::Json`] when the payload does not fit `T`.
     pub fn claims<'a, T: Deserialize<'a>>(&'a self) -> Result<T, ClaimsError> {
-        serde_json::from_str(&self.payload).map_err(|e| ClaimsError::Json(e.to_string()))
+        crate::claims_deserializer::from_str(&self.payload, &self.tape)
+            .map_err(|e| ClaimsError::Json(e.to_string()))
     }
 }
