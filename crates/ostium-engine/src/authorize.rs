@@ -31,7 +31,7 @@ use ostium_messages::values::{
     AbsoluteUri, AuthorizationCode, ClientId, JwkThumbprint, Nonce, State,
 };
 use ostium_messages::{
-    AuthorizationErrorCode, ErrorResponse, HttpRequest, HttpResponse, ResponseMode,
+    AuthorizationErrorCode, ErrorResponse, HttpRequest, HttpResponse, Params, ResponseMode,
 };
 use ostium_pkce::{CodeChallenge, CodeChallengeMethod};
 use ostium_rand::SecureRng;
@@ -41,6 +41,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::Engine;
 use crate::client::{Client, GrantType};
+use crate::par::pushed_request_hash;
 use crate::records::{Authentication, CodeRecord, Consent, GrantDetails, Subject};
 use crate::secret::{Entropy, SecretHash};
 use crate::step::{Pending, Step};
@@ -159,6 +160,12 @@ enum Stage {
             Box<ostium_messages::authorization::AuthorizationRequestError>,
         >,
         session: Option<Authentication>,
+        pushed: Option<SecretHash>,
+    },
+    /// Waiting for a pushed request (RFC 9126) named by `request_uri`.
+    LoadingPushed {
+        client: Box<Client>,
+        session: Option<Authentication>,
     },
     /// Waiting for the client again, to continue a kept context.
     ReloadingClient {
@@ -210,6 +217,19 @@ impl Engine {
             Ok(request) => Some(request.client_id.clone()),
             Err(error) => error.client_id.clone(),
         };
+        // RFC 9126 §4: after PAR the request carries only `client_id` and `request_uri`, which
+        // does not parse as a full authorization request; read the two parameters directly.
+        let raw = match request.method {
+            "GET" => Params::parse_query(request.query.unwrap_or_default()).ok(),
+            _ => Params::parse_form(request.content_type, request.body).ok(),
+        };
+        let single = |name| raw.as_ref().and_then(|p| p.single(name).ok().flatten());
+        let pushed = single("request_uri").and_then(pushed_request_hash);
+        let client_id = client_id.or_else(|| {
+            pushed
+                .and(single("client_id"))
+                .and_then(|id| ClientId::parse(id).ok())
+        });
         let Some(client_id) = client_id else {
             return error_page(400, "the request has no valid client_id");
         };
@@ -222,6 +242,7 @@ impl Engine {
             stage: Stage::LoadingClient {
                 parsed: parsed.map(Box::new),
                 session: session.cloned(),
+                pushed,
             },
         };
         flow.suspend(Effect::Client(client_id))
@@ -306,7 +327,7 @@ fn html_escape(text: &str) -> String {
     out
 }
 
-fn redirect_rule(scope_is_openid: bool) -> RedirectUriParameter {
+pub(crate) fn redirect_rule(scope_is_openid: bool) -> RedirectUriParameter {
     // OIDC Core §3.1.2.1: always required for OpenID requests (checklist item 7).
     if scope_is_openid {
         RedirectUriParameter::Required
@@ -329,8 +350,40 @@ impl AuthorizeFlow {
             return error_page(500, "the server's storage is unavailable");
         };
         match (std::mem::replace(&mut self.stage, Stage::Finished), outcome) {
-            (Stage::LoadingClient { parsed, session }, Outcome::Client(client)) => {
-                self.start(engine, parsed, session, client)
+            (
+                Stage::LoadingClient {
+                    parsed,
+                    session,
+                    pushed,
+                },
+                Outcome::Client(client),
+            ) => {
+                // RFC 9126 §4: a request_uri of ours names a pushed request; take it first.
+                match (pushed, client) {
+                    (Some(hash), Some(client)) => {
+                        self.stage = Stage::LoadingPushed { client, session };
+                        self.suspend(Effect::TakePushedRequest(hash))
+                    }
+                    (_, client) => self.start(engine, parsed, session, client, false),
+                }
+            }
+            (Stage::LoadingPushed { client, session }, Outcome::PushedRequest(record)) => {
+                // Unknown, used, expired or another client's: the redirect URI in it cannot be
+                // trusted, so this is an error page (RFC 9126 §4; OIDC `invalid_request_uri`).
+                let Some(record) =
+                    record.filter(|r| r.client_id == client.id && self.now < r.expires_at)
+                else {
+                    return error_page(
+                        400,
+                        "invalid_request_uri: unknown, used or expired request_uri",
+                    );
+                };
+                match AuthorizationRequest::parse_query(&record.parameters) {
+                    Ok(request) if request.client_id == client.id => {
+                        self.start(engine, Ok(Box::new(request)), session, Some(client), true)
+                    }
+                    _ => error_page(400, "invalid_request_uri: the pushed request is unreadable"),
+                }
             }
             (Stage::ReloadingClient { context, next }, Outcome::Client(client)) => {
                 let Some(client) = client else {
@@ -390,6 +443,7 @@ impl AuthorizeFlow {
         >,
         session: Option<Authentication>,
         client: Option<Box<Client>>,
+        pushed: bool,
     ) -> Step {
         // Item 5: unknown client → error page.
         let Some(client) = client else {
@@ -470,10 +524,17 @@ impl AuthorizeFlow {
                 "request objects are not supported",
             );
         }
+        // Only this server's own PAR request_uris are understood (taken above); others are not.
         if request.request_uri.is_some() {
             return fail(
                 AuthorizationErrorCode::RequestUriNotSupported,
-                "request_uri is not supported",
+                "only request_uri values from the pushed authorization endpoint are supported",
+            );
+        }
+        if engine.config().profile.require_pushed_requests && !pushed {
+            return fail(
+                AuthorizationErrorCode::InvalidRequest,
+                "authorization requests must be pushed first (PAR)",
             );
         }
         // Items 26, 29 and RFC 9700 §2.1.1: PKCE (S256; `plain` is refused while parsing).

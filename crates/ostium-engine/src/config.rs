@@ -52,6 +52,7 @@ impl Config {
                 jwks: format!("{base}/jwks"),
                 revocation: Some(format!("{base}/revoke")),
                 introspection: Some(format!("{base}/introspect")),
+                pushed_authorization: Some(format!("{base}/par")),
             },
             issuer,
             profile: Profile::oauth21(),
@@ -107,6 +108,8 @@ pub struct Endpoints {
     pub revocation: Option<String>,
     /// `introspection_endpoint` (RFC 7662).
     pub introspection: Option<String>,
+    /// `pushed_authorization_request_endpoint` (RFC 9126).
+    pub pushed_authorization: Option<String>,
 }
 
 /// How long codes and tokens live.
@@ -122,6 +125,9 @@ pub struct Lifetimes {
     pub refresh_token: Duration,
     /// ID tokens: 10 minutes by default.
     pub id_token: Duration,
+    /// Pushed authorization requests' `request_uri`: 60 s by default (RFC 9126 §2.2; FAPI 2.0
+    /// wants under 600 s).
+    pub pushed_request: Duration,
 }
 
 impl Default for Lifetimes {
@@ -131,6 +137,7 @@ impl Default for Lifetimes {
             access_token: Duration::minutes(10),
             refresh_token: Duration::days(30),
             id_token: Duration::minutes(10),
+            pushed_request: Duration::seconds(60),
         }
     }
 }
@@ -166,6 +173,9 @@ pub struct Profile {
     /// Issue refresh tokens at all (for `authorization_code` grants that include
     /// `offline_access`, or always when the scope catalog has no `offline_access`).
     pub issue_refresh_tokens: bool,
+    /// Authorization requests must be pushed first (RFC 9126 §5,
+    /// `require_pushed_authorization_requests`).
+    pub require_pushed_requests: bool,
     /// Algorithms accepted for client assertions (`private_key_jwt`, `client_secret_jwt`).
     pub client_assertion_algorithms: Vec<Algorithm>,
 }
@@ -181,6 +191,7 @@ impl Profile {
             refresh_rotation: RefreshRotation::PublicClients,
             refresh_grace: None,
             issue_refresh_tokens: true,
+            require_pushed_requests: false,
             client_assertion_algorithms: vec![
                 Algorithm::Rs256,
                 Algorithm::Ps256,

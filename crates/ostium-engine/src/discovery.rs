@@ -21,6 +21,10 @@ impl Engine {
         metadata.userinfo_endpoint = config.endpoints.userinfo.clone();
         metadata.revocation_endpoint = config.endpoints.revocation.clone();
         metadata.introspection_endpoint = config.endpoints.introspection.clone();
+        metadata.pushed_authorization_request_endpoint =
+            config.endpoints.pushed_authorization.clone();
+        metadata.require_pushed_authorization_requests =
+            Some(config.profile.require_pushed_requests);
         metadata.response_modes_supported = Some(strings(&["query", "fragment", "form_post"]));
         metadata.grant_types_supported = Some(strings(&[
             "authorization_code",

@@ -41,6 +41,7 @@ impl Engine {
             Flow::UserInfo(flow) => flow.resume(self, outcome),
             Flow::Revoke(flow) => flow.resume(self, outcome),
             Flow::Introspect(flow) => flow.resume(self, outcome),
+            Flow::Par(flow) => flow.resume(self, outcome),
         }
     }
 }

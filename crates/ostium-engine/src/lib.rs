@@ -12,6 +12,7 @@ mod error;
 mod introspect;
 mod issue;
 mod lookup;
+mod par;
 mod records;
 mod revoke;
 mod secret;
@@ -27,8 +28,8 @@ pub use driver::Driven;
 pub use engine::Engine;
 pub use error::ConfigError;
 pub use records::{
-    AccessRecord, Authentication, CodeRecord, Consent, GrantDetails, InvalidSubject, RefreshRecord,
-    Subject,
+    AccessRecord, Authentication, CodeRecord, Consent, GrantDetails, InvalidSubject, PushedRecord,
+    RefreshRecord, Subject,
 };
 pub use secret::{GrantId, SecretHash};
 pub use step::{Pending, Resume, Step};

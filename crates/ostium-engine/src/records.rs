@@ -199,6 +199,18 @@ pub struct RefreshRecord {
     pub expires_at: OffsetDateTime,
 }
 
+/// A pushed authorization request (RFC 9126 §2), stored under the hash of its `request_uri`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushedRecord {
+    /// The client that pushed it, authenticated.
+    pub client_id: ClientId,
+    /// The authorization request parameters, form-encoded exactly as they will be read back.
+    pub parameters: String,
+    /// When the `request_uri` stops being usable.
+    #[serde(with = "time::serde::timestamp")]
+    pub expires_at: OffsetDateTime,
+}
+
 /// A user's remembered consent for one client (skips the consent prompt next time).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Consent {

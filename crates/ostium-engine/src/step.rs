@@ -6,6 +6,7 @@ use ostium_messages::HttpResponse;
 
 use crate::authorize::{AuthorizationContext, AuthorizeFlow};
 use crate::introspect::IntrospectFlow;
+use crate::par::ParFlow;
 use crate::revoke::RevokeFlow;
 use crate::store::Effect;
 use crate::token::TokenFlow;
@@ -84,6 +85,13 @@ pub(crate) enum Flow {
     UserInfo(Box<UserInfoFlow>),
     Revoke(Box<RevokeFlow>),
     Introspect(Box<IntrospectFlow>),
+    Par(Box<ParFlow>),
+}
+
+impl From<ParFlow> for Flow {
+    fn from(flow: ParFlow) -> Self {
+        Self::Par(Box::new(flow))
+    }
 }
 
 impl From<AuthorizeFlow> for Flow {

@@ -12,7 +12,7 @@ use super::{
     Write,
 };
 use crate::client::Client;
-use crate::records::{AccessRecord, CodeRecord, Consent, RefreshRecord, Subject};
+use crate::records::{AccessRecord, CodeRecord, Consent, PushedRecord, RefreshRecord, Subject};
 use crate::secret::{GrantId, SecretHash};
 
 /// A thread-safe in-memory [`Store`] and [`AsyncStore`].
@@ -36,6 +36,7 @@ struct State {
     jtis: HashMap<(String, String), OffsetDateTime>,
     consents: HashMap<(Subject, ClientId), Consent>,
     claims: HashMap<Subject, serde_json::Map<String, serde_json::Value>>,
+    pushed: HashMap<SecretHash, PushedRecord>,
 }
 
 #[derive(Debug)]
@@ -110,6 +111,7 @@ impl MemoryStore {
             .refresh_tokens
             .retain(|_, record| keep_until(record.expires_at));
         state.jtis.retain(|_, expires_at| *expires_at > now);
+        state.pushed.retain(|_, record| record.expires_at > now);
         Ok(())
     }
 
@@ -151,6 +153,9 @@ impl State {
                 Outcome::Written
             }
             Effect::TakeCode(hash) => Outcome::Code(self.take_code(hash)),
+            Effect::TakePushedRequest(hash) => {
+                Outcome::PushedRequest(self.pushed.remove(&hash).map(Box::new))
+            }
             Effect::AccessToken(hash) => Outcome::AccessToken(
                 self.access_tokens
                     .get(&hash)
@@ -216,6 +221,9 @@ impl State {
                     rotated_at: None,
                 });
                 self.refresh_tokens.insert(hash, *record);
+            }
+            Write::PushedRequest(hash, record) => {
+                self.pushed.insert(hash, *record);
             }
             Write::Consent(consent) => {
                 let key = (consent.subject.clone(), consent.client_id.clone());

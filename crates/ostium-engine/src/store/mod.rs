@@ -28,7 +28,7 @@ use ostium_messages::values::ClientId;
 use time::OffsetDateTime;
 
 use crate::client::Client;
-use crate::records::{AccessRecord, CodeRecord, Consent, RefreshRecord, Subject};
+use crate::records::{AccessRecord, CodeRecord, Consent, PushedRecord, RefreshRecord, Subject};
 use crate::secret::{GrantId, SecretHash};
 
 pub use memory::MemoryStore;
@@ -44,6 +44,9 @@ pub enum Effect {
     Write(Vec<Write>),
     /// Atomically take the code with this hash. Answer [`Outcome::Code`].
     TakeCode(SecretHash),
+    /// Atomically take (read and delete) the pushed authorization request whose `request_uri`
+    /// has this hash (RFC 9126 §2.2: one-time use). Answer [`Outcome::PushedRequest`].
+    TakePushedRequest(SecretHash),
     /// Read an opaque access token. Answer [`Outcome::AccessToken`].
     AccessToken(SecretHash),
     /// Read a refresh token. Answer [`Outcome::RefreshToken`].
@@ -106,6 +109,8 @@ pub enum Write {
     RefreshToken(SecretHash, Box<RefreshRecord>),
     /// A remembered consent (replacing any previous one for the same user and client).
     Consent(Box<Consent>),
+    /// A pushed authorization request under the hash of its `request_uri` (RFC 9126).
+    PushedRequest(SecretHash, Box<PushedRecord>),
 }
 
 /// The store's answer to an [`Effect`].
@@ -118,6 +123,8 @@ pub enum Outcome {
     Written,
     /// For [`Effect::TakeCode`].
     Code(TakenCode),
+    /// For [`Effect::TakePushedRequest`]: the record, if it existed (it is gone now).
+    PushedRequest(Option<Box<PushedRecord>>),
     /// For [`Effect::AccessToken`]: `None` if unknown or its family is revoked.
     AccessToken(Option<Box<AccessRecord>>),
     /// For [`Effect::RefreshToken`].

@@ -1,0 +1,191 @@
+//! The pushed authorization request endpoint (RFC 9126).
+//!
+//! 1. Parse the request: POST, form body, client authentication, no `request_uri` inside
+//!    (`ostium-messages`; checklist item 55).
+//! 2. Authenticate the client ([`crate::authenticate`]); the pushed request's `client_id` must be
+//!    that client.
+//! 3. Check what can be checked without the user: the code flow, the redirect URI against the
+//!    registration, PKCE. (The authorization endpoint checks everything again when the request is
+//!    used.)
+//! 4. Store the parameters under the hash of a fresh `request_uri`
+//!    (`urn:ietf:params:oauth:request_uri:` + 256 random bits) and answer 201 with it and
+//!    `expires_in` (RFC 9126 §2.2). It is client-bound, expiring and single-use: the
+//!    authorization endpoint takes it atomically.
+
+use ostium_messages::authorization::ResponseType;
+use ostium_messages::par::{PushedAuthorizationRequest, PushedAuthorizationResponse};
+use ostium_messages::redirect_uri::select_redirect_uri;
+use ostium_messages::values::AbsoluteUri;
+use ostium_messages::{ErrorResponse, HttpRequest, TokenErrorCode};
+use ostium_pkce::CodeChallengeMethod;
+use ostium_rand::SecureRng;
+use time::OffsetDateTime;
+
+use crate::Engine;
+use crate::authenticate::{Authenticating, Progress};
+use crate::authorize::redirect_rule;
+use crate::client::{Client, GrantType};
+use crate::issue::server_error;
+use crate::records::PushedRecord;
+use crate::secret::{Entropy, SecretHash};
+use crate::step::{Pending, Step};
+use crate::store::{Effect, Outcome, StoreError, Write};
+
+/// The URN prefix of the `request_uri` values this server issues (RFC 9126 §2.2).
+pub(crate) const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
+
+/// The PAR endpoint's suspended state.
+pub(crate) struct ParFlow {
+    now: OffsetDateTime,
+    entropy: Entropy,
+    request: PushedAuthorizationRequest,
+    stage: Stage,
+}
+
+enum Stage {
+    Authenticating(Authenticating),
+    Writing(Box<PushedAuthorizationResponse>),
+    Finished,
+}
+
+fn invalid(code: TokenErrorCode, text: &str) -> ErrorResponse<TokenErrorCode> {
+    ErrorResponse::new(code).with_description(text)
+}
+
+impl Engine {
+    /// Handles a pushed authorization request (RFC 9126 §2.1). `rng` is drawn from once.
+    pub fn pushed_authorization(
+        &self,
+        request: &HttpRequest<'_>,
+        now: OffsetDateTime,
+        rng: &mut (impl SecureRng + ?Sized),
+    ) -> Step {
+        let parsed = match PushedAuthorizationRequest::parse(request) {
+            Ok(parsed) => parsed,
+            Err(error) => return self.token_error(&error),
+        };
+        let Ok(entropy) = Entropy::draw(rng) else {
+            return self.token_error(&server_error("randomness unavailable"));
+        };
+        let (authenticating, progress) = Authenticating::start(parsed.client_auth.clone());
+        let flow = ParFlow {
+            now,
+            entropy,
+            request: parsed,
+            stage: Stage::Authenticating(authenticating),
+        };
+        flow.after_authentication(self, progress)
+    }
+}
+
+impl ParFlow {
+    fn suspend(self, effect: Effect) -> Step {
+        Step::Effect(Pending::new(effect, self))
+    }
+
+    pub(crate) fn resume(mut self, engine: &Engine, outcome: Result<Outcome, StoreError>) -> Step {
+        let Ok(outcome) = outcome else {
+            return engine.token_error(&server_error("storage unavailable"));
+        };
+        match (std::mem::replace(&mut self.stage, Stage::Finished), outcome) {
+            (Stage::Authenticating(mut authenticating), outcome) => {
+                let progress = authenticating.advance(engine, self.now, outcome);
+                self.stage = Stage::Authenticating(authenticating);
+                self.after_authentication(engine, progress)
+            }
+            (Stage::Writing(response), Outcome::Written) => Step::Respond(response.to_response()),
+            _ => engine.token_error(&server_error("unexpected store outcome")),
+        }
+    }
+
+    fn after_authentication(mut self, engine: &Engine, progress: Progress) -> Step {
+        let client = match progress {
+            Progress::Need(effect) => return self.suspend(effect),
+            Progress::Failed(error) => return engine.token_error(&error),
+            Progress::Done(client) => client,
+        };
+        if let Err(error) = check(engine, &client, &self.request) {
+            return engine.token_error(&error);
+        }
+        let secret = self.entropy.primary_secret();
+        let lifetime = engine.config().lifetimes.pushed_request;
+        let Ok(request_uri) = AbsoluteUri::parse(&format!("{REQUEST_URI_PREFIX}{secret}")) else {
+            return engine.token_error(&server_error("minted request_uri is not a URI"));
+        };
+        let record = PushedRecord {
+            client_id: client.id.clone(),
+            parameters: self.request.request.to_params().encode(),
+            expires_at: self.now.saturating_add(lifetime),
+        };
+        let response = PushedAuthorizationResponse::new(
+            request_uri,
+            u64::try_from(lifetime.whole_seconds()).unwrap_or(0),
+        );
+        self.stage = Stage::Writing(Box::new(response));
+        self.suspend(Effect::Write(vec![Write::PushedRequest(
+            SecretHash::of(&secret),
+            Box::new(record),
+        )]))
+    }
+}
+
+/// The checks that need no user: who pushes, which flow, where to, PKCE.
+fn check(
+    engine: &Engine,
+    client: &Client,
+    pushed: &PushedAuthorizationRequest,
+) -> Result<(), ErrorResponse<TokenErrorCode>> {
+    let request = &pushed.request;
+    if request.client_id != client.id {
+        return Err(invalid(
+            TokenErrorCode::InvalidRequest,
+            "client_id is not the authenticated client",
+        ));
+    }
+    if request.response_type != Some(ResponseType::CODE)
+        || !client.may_use(GrantType::AuthorizationCode)
+    {
+        return Err(invalid(
+            TokenErrorCode::UnauthorizedClient,
+            "only the code flow can be pushed",
+        ));
+    }
+    let openid = request.scope.as_ref().is_some_and(|s| s.contains("openid"));
+    if select_redirect_uri(
+        &client.redirect_uris,
+        request.redirect_uri.as_ref(),
+        redirect_rule(openid),
+    )
+    .is_err()
+    {
+        return Err(invalid(
+            TokenErrorCode::InvalidRequest,
+            "the redirect_uri is missing or not registered",
+        ));
+    }
+    let profile = &engine.config().profile;
+    match &request.code_challenge {
+        None if profile.require_pkce => Err(invalid(
+            TokenErrorCode::InvalidRequest,
+            "code_challenge (PKCE, S256) is required",
+        )),
+        Some(challenge)
+            if challenge.method() != CodeChallengeMethod::S256
+                && !profile.danger_allow_plain_pkce =>
+        {
+            Err(invalid(
+                TokenErrorCode::InvalidRequest,
+                "code_challenge_method must be S256",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The hash under which a `request_uri` of this server is stored, if it is one.
+pub(crate) fn pushed_request_hash(request_uri: &str) -> Option<SecretHash> {
+    request_uri
+        .strip_prefix(REQUEST_URI_PREFIX)
+        .filter(|secret| !secret.is_empty())
+        .map(SecretHash::of)
+}
