@@ -21,6 +21,8 @@ use ostium_testkit::{FixedClock, SeededRng};
 use std::sync::OnceLock;
 
 const REDIRECTS: [&str; 2] = ["https://app.example/cb", "http://127.0.0.1/cb"];
+/// `conf:secret-0123456789abcdefghij` in HTTP Basic.
+const CONF_BASIC: &str = "Basic Y29uZjpzZWNyZXQtMDEyMzQ1Njc4OWFiY2RlZmdoaWo=";
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -58,6 +60,17 @@ enum Op {
     },
     Introspect {
         body: String,
+    },
+    /// Push an authorization request (RFC 9126), free-form or well-formed.
+    Push {
+        body: String,
+        valid: bool,
+    },
+    /// Use a pushed request by reference.
+    ByReference {
+        which: u8,
+        client: bool,
+        approve: bool,
     },
     Advance(u16),
 }
@@ -122,7 +135,7 @@ fn check_redirect(response: &HttpResponse) {
 
 fn check_token_response(response: &HttpResponse) {
     assert_eq!(response.header("cache-control"), Some("no-store"));
-    if response.status() != 200 {
+    if response.status() >= 400 {
         let body: serde_json_like::Value = serde_json_like::parse(response.body());
         assert!(body.has_error, "token error without `error`");
     }
@@ -148,6 +161,7 @@ fuzz_target!(|ops: Vec<Op>| {
     let mut rng = SeededRng::new(9);
     let mut issued: Vec<(String, CodeVerifier, bool)> = Vec::new();
     let mut redeemed: Vec<String> = Vec::new();
+    let mut pushed: Vec<String> = Vec::new();
     let session =
         |clock: &FixedClock| Authentication::new(Subject::parse("alice").unwrap(), clock.now());
 
@@ -233,9 +247,8 @@ fuzz_target!(|ops: Vec<Op>| {
                 }
                 let body = format!("{}{extra}", params.encode());
                 let mut request = HttpRequest::form_post(body.as_bytes());
-                let basic = "Basic Y29uZjpzZWNyZXQtMDEyMzQ1Njc4OWFiY2RlZmdoaWo="; // conf:secret-0123456789abcdefghij
                 if !*public {
-                    request = request.with_authorization(basic);
+                    request = request.with_authorization(CONF_BASIC);
                 }
                 let step = engine.token(&request, now, &mut rng);
                 if let Some(response) = engine.drive(step, &store).into_response() {
@@ -259,10 +272,56 @@ fuzz_target!(|ops: Vec<Op>| {
                 let _ = engine.drive(step, &store);
             }
             Op::Introspect { body } => {
-                let request = HttpRequest::form_post(body.as_bytes())
-                    .with_authorization("Basic Y29uZjpzZWNyZXQtMDEyMzQ1Njc4OWFiY2RlZmdoaWo=");
+                let request =
+                    HttpRequest::form_post(body.as_bytes()).with_authorization(CONF_BASIC);
                 let step = engine.introspect(&request, now);
                 let _ = engine.drive(step, &store);
+            }
+            Op::Push { body, valid } => {
+                let body = if valid {
+                    let verifier = CodeVerifier::generate(&mut rng).unwrap();
+                    let mut params = Params::new();
+                    params.push("response_type", "code");
+                    params.push("client_id", "conf");
+                    params.push("redirect_uri", REDIRECTS[0]);
+                    params.push("scope", "openid");
+                    params.push("code_challenge", CodeChallenge::s256(&verifier).as_str());
+                    params.push("code_challenge_method", "S256");
+                    format!("{}&{body}", params.encode())
+                } else {
+                    body
+                };
+                let request =
+                    HttpRequest::form_post(body.as_bytes()).with_authorization(CONF_BASIC);
+                let step = engine.pushed_authorization(&request, now, &mut rng);
+                if let Some(response) = engine.drive(step, &store).into_response() {
+                    check_token_response(&response);
+                    if response.status() == 201 {
+                        let text = String::from_utf8_lossy(response.body()).to_string();
+                        if let Some(uri) = text
+                            .split('"')
+                            .find(|part| part.starts_with("urn:ietf:params:oauth:request_uri:"))
+                        {
+                            pushed.push(uri.to_owned());
+                        }
+                    }
+                }
+            }
+            Op::ByReference {
+                which,
+                client,
+                approve,
+            } => {
+                let Some(uri) = pushed.get(usize::from(which) % pushed.len().max(1)) else {
+                    continue;
+                };
+                let query = Params::from_iter([
+                    ("client_id", if client { "conf" } else { "public" }),
+                    ("request_uri", uri.as_str()),
+                ])
+                .encode();
+                let step = engine.authorize(&HttpRequest::get(&query), None, now, &mut rng);
+                finish_authorization(&engine, &store, step, approve, &clock, &mut rng);
             }
             Op::Advance(seconds) => clock.advance(time::Duration::seconds(i64::from(seconds))),
         }
