@@ -154,3 +154,24 @@ fn the_async_driver_runs_the_same_flow_as_the_sync_one() {
     assert_eq!(response.status(), 200);
     assert_eq!(json(&response)["scope"], "files:write:/diagrams");
 }
+
+#[test]
+fn purging_forgets_expired_grants_entirely() {
+    let mut h = harness();
+    for _ in 0..3 {
+        let (code, pending) = h.code_for(DRAWING_APP, DRAWING_REDIRECT, "files:write:/diagrams");
+        assert_eq!(h.redeem_public(&code, &pending).status(), 200);
+    }
+    // Reuse one code so that a revocation is recorded too.
+    let (code, pending) = h.code_for(DRAWING_APP, DRAWING_REDIRECT, "files:write:/diagrams");
+    h.redeem_public(&code, &pending);
+    h.redeem_public(&code, &pending);
+    assert_eq!(h.store.grant_count().unwrap(), 4);
+    h.store.purge_expired(h.clock.now()).unwrap();
+    assert_eq!(h.store.grant_count().unwrap(), 4, "live grants are kept");
+    // Past the refresh tokens' 30 days and the tombstones' retention, nothing is left.
+    h.advance(31 * 24 * 3600 + 2 * 24 * 3600);
+    h.store.purge_expired(h.clock.now()).unwrap();
+    assert_eq!(h.store.grant_count().unwrap(), 0);
+    assert_eq!(h.store.counts().unwrap(), (0, 0, 0, 0));
+}

@@ -112,7 +112,33 @@ impl MemoryStore {
             .retain(|_, record| keep_until(record.expires_at));
         state.jtis.retain(|_, expires_at| *expires_at > now);
         state.pushed.retain(|_, record| record.expires_at > now);
+        // A grant's family state (generation, revocation) matters only while a record of the
+        // grant remains; forget the rest, or the store grows by one entry per grant forever.
+        let mut live = std::collections::HashSet::new();
+        for slot in state.codes.values() {
+            live.insert(match slot {
+                CodeSlot::Live(record) => record.grant,
+                CodeSlot::Taken { grant, .. } => *grant,
+            });
+        }
+        live.extend(state.access_tokens.values().map(|record| record.grant));
+        live.extend(state.refresh_tokens.values().map(|record| record.grant));
+        state.families.retain(|grant, _| live.contains(grant));
+        state.revoked_grants.retain(|grant, _| live.contains(grant));
         Ok(())
+    }
+
+    /// How many grant families the store tracks (rotation state and revocations). For tests and
+    /// metrics.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store's lock was poisoned by a panic elsewhere.
+    pub fn grant_count(&self) -> Result<usize, StoreError> {
+        let state = self.lock()?;
+        let mut grants: std::collections::HashSet<&GrantId> = state.families.keys().collect();
+        grants.extend(state.revoked_grants.keys());
+        Ok(grants.len())
     }
 
     /// How many records of each kind the store holds: (codes incl. tombstones, access tokens,
