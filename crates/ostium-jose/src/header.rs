@@ -8,7 +8,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use crate::algorithm::Algorithm;
 use crate::error::{CritError, JwsError};
 use crate::jwk::Jwk;
-use crate::scan::Scanner;
+use crate::scan::{Scanner, Span};
 use crate::strict_json::{
     DuplicateGuard, NameSeed, Problem, Stash, StrSeed, StrictIgnore, Text, fail,
 };
@@ -236,6 +236,53 @@ pub(crate) fn header_error(stash: Stash, error: &serde_json::Error) -> JwsError 
     }
 }
 
+/// The longest protected header JSON kept inline in a [`Header`] (a usual
+/// `{"alg":"RS256","typ":"JWT","kid":"<43-character thumbprint>"}` fits).
+pub(crate) const INLINE_HEADER: usize = 110;
+
+/// A protected header's JSON: inline when short, so that the usual header costs no allocation;
+/// else on the heap. Always valid UTF-8 (it was checked when the header was parsed).
+#[derive(Clone)]
+pub(crate) enum HeaderJson {
+    Inline { len: u8, bytes: [u8; INLINE_HEADER] },
+    Heap(String),
+}
+
+impl HeaderJson {
+    /// `json`, inline if it fits.
+    fn new(json: &str) -> HeaderJson {
+        let mut bytes = [0; INLINE_HEADER];
+        match (bytes.get_mut(..json.len()), u8::try_from(json.len())) {
+            (Some(inline), Ok(len)) => {
+                inline.copy_from_slice(json.as_bytes());
+                HeaderJson::Inline { len, bytes }
+            }
+            _ => HeaderJson::Heap(json.to_owned()),
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            HeaderJson::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or(&[]),
+            HeaderJson::Heap(json) => json.as_bytes(),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Copied from a `str` (see `new`): the fallback is unreachable.
+            HeaderJson::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or(""),
+            HeaderJson::Heap(json) => json,
+        }
+    }
+}
+
+impl PartialEq for HeaderJson {
+    fn eq(&self, other: &HeaderJson) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
 /// A verified or parsed JOSE header (RFC 7515 §4).
 ///
 /// Only `alg` (and `crit`/`b64`) influence verification; `kid` is a hint for key selection, and
@@ -243,7 +290,7 @@ pub(crate) fn header_error(stash: Stash, error: &serde_json::Error) -> JwsError 
 /// embedded key is used only through [`verify_with_embedded_jwk`](crate::verify_with_embedded_jwk).
 #[derive(Clone)]
 pub struct Header {
-    raw: String,
+    raw: HeaderJson,
     alg: Algorithm,
     kid: Option<Text>,
     typ: Option<Text>,
@@ -311,7 +358,7 @@ impl Header {
 
     /// The protected header's JSON text, for reading extension parameters.
     pub fn protected_json(&self) -> &str {
-        &self.raw
+        self.raw.as_str()
     }
 
     /// Whether `typ` equals `expected` as RFC 7515 §4.1.9 compares media types: ASCII
@@ -335,11 +382,24 @@ pub(crate) fn media_type_eq(a: &str, b: &str) -> bool {
     strip(a).eq_ignore_ascii_case(strip(b))
 }
 
+/// The members of a protected header the scanner read: spans of their (unescaped) values.
+#[derive(Default)]
+pub(crate) struct Scanned {
+    alg: Option<Span>,
+    kid: Option<Span>,
+    typ: Option<Span>,
+    cty: Option<Span>,
+    jku: Option<Span>,
+    x5u: Option<Span>,
+}
+
 /// The fast path of [`parse_protected`] (see [`crate::scan`]): the members as `HeaderSeed` reads
 /// them, or `None` when the serde path must decide. `jwk`, `crit` and `b64` are left to it.
-fn scan_protected(raw: &str, depth: usize) -> Option<RawHeader<'_>> {
+fn scan_protected(raw: &str, depth: usize) -> Option<Scanned> {
+    // Spans become `Text::Span`s, which hold `u32`s.
+    u32::try_from(raw.len()).ok()?;
     let mut scanner = Scanner::new(raw);
-    let mut header = RawHeader::default();
+    let mut header = Scanned::default();
     scanner.skip_whitespace();
     scanner.object(|scanner, name| {
         let slot = match scanner.bytes(name) {
@@ -350,18 +410,49 @@ fn scan_protected(raw: &str, depth: usize) -> Option<RawHeader<'_>> {
             b"jku" => &mut header.jku,
             b"x5u" => &mut header.x5u,
             b"jwk" | b"crit" | b"b64" => return None,
-            other => {
-                header.has_x5 |= matches!(other, b"x5c" | b"x5t" | b"x5t#S256");
+            _ => {
                 // As `HeaderSeed`: any other member takes one level, even a scalar.
                 return scanner.value(depth.checked_sub(1)?);
             }
         };
-        let value = scanner.plain_string()?;
-        *slot = Some(Cow::Borrowed(scanner.text(value)));
+        *slot = Some(scanner.plain_string()?);
         Some(())
     })?;
     scanner.end()?;
     Some(header)
+}
+
+impl Scanned {
+    /// The checks of [`Finished::from_raw`] for a protected header without `crit`, `b64` and
+    /// `jwk` (which the scanner leaves to the serde path), in the same order.
+    fn finish(&self, json: &str) -> Result<Finished, JwsError> {
+        let text = |span: Option<Span>| {
+            span.map(|span| Text::Span {
+                // `scan_protected` checked that the JSON's length fits.
+                start: span.start as u32,
+                len: (span.end - span.start) as u32,
+            })
+        };
+        let value = |span: Span| json.get(span.start..span.end).unwrap_or("");
+        let alg = self
+            .alg
+            .ok_or_else(|| JwsError::InvalidHeader("missing \"alg\"".to_owned()))?;
+        let alg = Algorithm::from_name(value(alg))?;
+        if let Some(kid) = self.kid {
+            crate::jwk::check_kid_for_header(value(kid))
+                .map_err(|e| JwsError::InvalidHeader(e.to_string()))?;
+        }
+        Ok(Finished {
+            alg,
+            kid: text(self.kid),
+            typ: text(self.typ),
+            cty: text(self.cty),
+            jku: text(self.jku),
+            x5u: text(self.x5u),
+            jwk: None,
+            b64: true,
+        })
+    }
 }
 
 /// The fast path's contract on one input, at several depth limits: whatever the scanner reads,
@@ -375,8 +466,9 @@ pub(crate) fn check_scan_agrees(json: &str) -> bool {
             continue;
         };
         read = true;
-        let fast = Finished::from_raw(fields, None, json.as_bytes())
-            .map(|fields| fields.into_header(json.to_owned()));
+        let fast = fields
+            .finish(json)
+            .map(|fields| fields.into_header(HeaderJson::new(json)));
         let slow = parse_protected_by_serde(json.to_owned(), depth);
         match (fast, slow) {
             (Ok(fast), Ok(slow)) => assert!(
@@ -400,10 +492,19 @@ pub(crate) fn check_scan_agrees(json: &str) -> bool {
 /// Parses one protected header (RFC 7515 §5.2 steps 2–5) from its decoded JSON.
 pub(crate) fn parse_protected(raw: String, depth: usize) -> Result<Header, JwsError> {
     if let Some(fields) = scan_protected(&raw, depth) {
-        let fields = Finished::from_raw(fields, None, raw.as_bytes())?;
-        return Ok(fields.into_header(raw));
+        let fields = fields.finish(&raw)?;
+        return Ok(fields.into_header(HeaderJson::Heap(raw)));
     }
     parse_protected_by_serde(raw, depth)
+}
+
+/// [`parse_protected`] of borrowed JSON: kept inline in the header when it is short.
+pub(crate) fn parse_protected_str(json: &str, depth: usize) -> Result<Header, JwsError> {
+    if let Some(fields) = scan_protected(json, depth) {
+        let fields = fields.finish(json)?;
+        return Ok(fields.into_header(HeaderJson::new(json)));
+    }
+    parse_protected_by_serde(json.to_owned(), depth)
 }
 
 /// [`parse_protected`] through serde_json and the strict visitors: the authority on every input
@@ -423,7 +524,7 @@ fn parse_protected_by_serde(raw: String, depth: usize) -> Result<Header, JwsErro
         .map_err(|e| header_error(stash.take(), &e))?;
         Finished::from_raw(fields, None, raw.as_bytes())?
     };
-    Ok(fields.into_header(raw))
+    Ok(fields.into_header(HeaderJson::Heap(raw)))
 }
 
 /// A header whose members were checked, with text spans into the protected header's JSON.
@@ -526,7 +627,7 @@ impl Finished {
         })
     }
 
-    pub(crate) fn into_header(self, raw: String) -> Header {
+    pub(crate) fn into_header(self, raw: HeaderJson) -> Header {
         Header {
             raw,
             alg: self.alg,
@@ -697,6 +798,37 @@ mod tests {
         assert!(matches!(parse(private), Err(JwsError::EmbeddedKey(_))));
         let oct = r#"{"alg":"HS256","jwk":{"kty":"oct","k":"AAAA"}}"#;
         assert!(matches!(parse(oct), Err(JwsError::EmbeddedKey(_))));
+    }
+
+    #[test]
+    fn short_headers_are_kept_inline_and_long_ones_whole() {
+        let prefix = r#"{"alg":"HS256","kid":""#.len() + 2;
+        for kid_len in [
+            1,
+            40,
+            INLINE_HEADER - prefix,
+            INLINE_HEADER - prefix + 1,
+            200,
+        ] {
+            let json = format!(r#"{{"alg":"HS256","kid":"{}"}}"#, "k".repeat(kid_len));
+            let inline = parse_protected_str(&json, 8).unwrap();
+            let heap = parse_protected(json.clone(), 8).unwrap();
+            assert_eq!(
+                matches!(inline.raw, HeaderJson::Inline { .. }),
+                json.len() <= INLINE_HEADER,
+                "{json}"
+            );
+            for header in [&inline, &heap] {
+                assert_eq!(header.protected_json(), json);
+                assert_eq!(header.kid(), Some("k".repeat(kid_len).as_str()));
+                assert_eq!(header.algorithm(), Algorithm::Hs256);
+            }
+            // Escaped members go to the serde path, inline or not.
+            let escaped = json.replace("alg", "\\u0061lg");
+            let header = parse_protected_str(&escaped, 8).unwrap();
+            assert_eq!(header.protected_json(), escaped);
+            assert_eq!(header.kid(), Some("k".repeat(kid_len).as_str()));
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use crate::base64url;
 use crate::error::{JwsError, Part};
-use crate::header::{Finished, HeaderSeed, RawHeader, header_error};
+use crate::header::{Finished, HeaderJson, HeaderSeed, RawHeader, header_error};
 use crate::keys::KeySource;
 use crate::strict_json::{DuplicateGuard, NameSeed, Problem, Stash, StrSeed, StrictIgnore, fail};
 use crate::verify::{JwsVerifier, VerifiedJws, verify_signature};
@@ -364,7 +364,7 @@ impl<K: KeySource> JwsVerifier<K> {
                     }
                 }
                 match Finished::from_raw(protected, unprotected, protected_json.as_bytes()) {
-                    Ok(finished) => finished.into_header(protected_json),
+                    Ok(finished) => finished.into_header(HeaderJson::Heap(protected_json)),
                     // A signature with an algorithm this crate lacks (RFC 7520 §4.8's ES512) is
                     // skipped, not fatal: another signature may verify.
                     Err(error @ JwsError::UnsupportedAlgorithm(_)) => {

@@ -95,6 +95,30 @@ fn special_bytes(word: u64) -> u64 {
         | (word.wrapping_sub(ONES * 0x20) & !word & HIGH)
 }
 
+/// The position of the first `"`, `\` or control character of `bytes` at or after `from`: the
+/// bytes a JSON string cannot hold as they are (RFC 8259 §7), which are also exactly those
+/// serde_json escapes when it writes a string.
+#[inline(always)]
+pub(crate) fn find_special(bytes: &[u8], mut from: usize) -> Option<usize> {
+    while let Some(chunk) = bytes
+        .get(from..from + 8)
+        .and_then(|s| <[u8; 8]>::try_from(s).ok())
+    {
+        let mask = special_bytes(u64::from_le_bytes(chunk));
+        if mask != 0 {
+            return Some(from + (mask.trailing_zeros() / 8) as usize);
+        }
+        from += 8;
+    }
+    while let Some(&byte) = bytes.get(from) {
+        if byte == b'"' || byte == b'\\' || byte < 0x20 {
+            return Some(from);
+        }
+        from += 1;
+    }
+    None
+}
+
 /// Which bit of an object's 64-bit name filter `name` sets.
 #[inline(always)]
 fn filter_bit(name: &[u8]) -> u64 {
@@ -116,12 +140,6 @@ impl<'a> Scanner<'a> {
             names: [[0; 2]; MAX_NAMES],
             names_len: 0,
         }
-    }
-
-    /// The text of `span` (always a whole number of characters: spans start and end next to
-    /// ASCII quotes).
-    pub(crate) fn text(&self, span: Span) -> &'a str {
-        self.text.get(span.start..span.end).unwrap_or("")
     }
 
     /// The bytes of `span`.
@@ -159,25 +177,8 @@ impl<'a> Scanner<'a> {
 
     /// The position of the first `"`, `\` or control character at or after `from`.
     #[inline(always)]
-    fn find_special(&self, mut from: usize) -> Option<usize> {
-        while let Some(chunk) = self
-            .bytes
-            .get(from..from + 8)
-            .and_then(|s| <[u8; 8]>::try_from(s).ok())
-        {
-            let mask = special_bytes(u64::from_le_bytes(chunk));
-            if mask != 0 {
-                return Some(from + (mask.trailing_zeros() / 8) as usize);
-            }
-            from += 8;
-        }
-        while let Some(&byte) = self.bytes.get(from) {
-            if byte == b'"' || byte == b'\\' || byte < 0x20 {
-                return Some(from);
-            }
-            from += 1;
-        }
-        None
+    fn find_special(&self, from: usize) -> Option<usize> {
+        find_special(self.bytes, from)
     }
 
     /// A string without escapes; the span of its content. Gives up on an escape.

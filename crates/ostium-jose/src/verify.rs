@@ -5,7 +5,7 @@ use crate::algorithm::{Algorithm, AlgorithmSet};
 use crate::base64url;
 use crate::crypto::MAX_SIGNATURE_LEN;
 use crate::error::{JwsError, Part};
-use crate::header::{Header, parse_protected};
+use crate::header::{Header, INLINE_HEADER, parse_protected, parse_protected_str};
 use crate::jwk::Jwk;
 use crate::keys::KeySource;
 use crate::limits::Limits;
@@ -95,9 +95,16 @@ pub(crate) fn split_compact<'t>(
 
 /// Decodes and parses an encoded protected header.
 pub(crate) fn decode_header(encoded: &[u8], limits: &Limits) -> Result<Header, JwsError> {
+    let not_utf8 = || JwsError::InvalidHeader("not UTF-8".to_owned());
+    // A usual header decodes on the stack and is kept inline: no allocation.
+    let mut buffer = [0u8; INLINE_HEADER];
+    if let Some(len) = base64url::decode_slice(encoded, &mut buffer) {
+        let json =
+            std::str::from_utf8(buffer.get(..len).unwrap_or_default()).map_err(|_| not_utf8())?;
+        return parse_protected_str(json, limits.max_depth);
+    }
     let bytes = base64url::decode(encoded).ok_or(JwsError::InvalidBase64(Part::Header))?;
-    let json =
-        String::from_utf8(bytes).map_err(|_| JwsError::InvalidHeader("not UTF-8".to_owned()))?;
+    let json = String::from_utf8(bytes).map_err(|_| not_utf8())?;
     parse_protected(json, limits.max_depth)
 }
 
