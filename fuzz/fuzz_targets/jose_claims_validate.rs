@@ -3,7 +3,8 @@
 //! claims code. Never panics; whatever validates satisfies the policy. The payload is also fed to
 //! the differential checks of the JSON fast paths (whatever the hand-written scanner reads as claims
 //! or as a header, the serde path reads identically; whatever `VerifiedJwt::claims` reads into a
-//! claims type, serde_json reads identically).
+//! claims type, serde_json reads identically; what `Signer::sign_json` writes is what serde_json
+//! writes).
 #![no_main]
 
 use std::sync::OnceLock;
@@ -23,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(json) = std::str::from_utf8(payload) {
         ostium_jose::fuzzing::check_json_fast_paths(json);
         ostium_jose::fuzzing::check_claims_deserializer(json);
+        ostium_jose::fuzzing::check_claims_serializer(json);
     }
     let now_seconds = i64::from_le_bytes(*clock) % 253_402_300_799;
     let Ok(now) = time::OffsetDateTime::from_unix_timestamp(now_seconds) else {

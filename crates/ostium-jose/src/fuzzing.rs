@@ -23,6 +23,20 @@ pub fn check_claims_deserializer(json: &str) {
     crate::claims_deserializer::differential::check_all(json);
 }
 
+/// Checks the serializer behind `Signer::sign_json` on the JSON value `json` parses to (if it
+/// does) and on `json` as a string: it writes exactly what serde_json writes.
+///
+/// # Panics
+///
+/// On any difference: that is the finding.
+pub fn check_claims_serializer(json: &str) {
+    use crate::claims_serializer::differential::{check, check_strings};
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
+        check(&value);
+    }
+    check_strings(json);
+}
+
 /// The crate's strict base64url decoder, to compare with the `base64` crate's `URL_SAFE_NO_PAD`.
 pub fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
     crate::base64url::decode(input)

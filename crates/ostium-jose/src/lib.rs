@@ -4,6 +4,7 @@ mod algorithm;
 mod base64url;
 mod claims;
 mod claims_deserializer;
+mod claims_serializer;
 mod crypto;
 mod der;
 mod error;

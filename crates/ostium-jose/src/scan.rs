@@ -88,7 +88,7 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 /// A mask with the high bit of each byte of `word` that is `"`, `\` or below 0x20. Bits above the
 /// lowest one may be spurious (borrows), the lowest one is exact.
 #[inline(always)]
-fn special_bytes(word: u64) -> u64 {
+pub(crate) fn special_bytes(word: u64) -> u64 {
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
     zero(word ^ (ONES * u64::from(b'"')))
         | zero(word ^ (ONES * u64::from(b'\\')))

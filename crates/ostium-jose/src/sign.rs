@@ -213,7 +213,7 @@ impl<'k> Signer<'k> {
         // in place: one buffer, sized for a typical token so that it rarely grows.
         let mut out = self.start(base64url::encoded_len(1024));
         let start = out.len();
-        serde_json::to_writer(&mut out, claims)
+        crate::claims_serializer::to_writer(&mut out, claims)
             .map_err(|e| JwsError::InvalidPayload(e.to_string()))?;
         if self.header.is_payload_encoded() {
             base64url::encode_in_place(&mut out, start);
