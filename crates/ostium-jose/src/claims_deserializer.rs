@@ -65,7 +65,7 @@ pub(crate) fn fast<'a, T: Deserialize<'a>>(json: &'a str, tape: &'a Tape) -> Opt
 const TAPE_MEMBERS: usize = 16;
 
 /// The top-level members of a claims object, as the strict pass found them.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Tape {
     members: [Member; TAPE_MEMBERS],
     len: u8,
@@ -74,7 +74,7 @@ pub(crate) struct Tape {
     overflow: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Member {
     /// The name's content (between the quotes; it has no escapes).
     name: [u32; 2],
@@ -83,7 +83,25 @@ struct Member {
     kind: Kind,
 }
 
+impl Default for Tape {
+    fn default() -> Tape {
+        Tape::EMPTY
+    }
+}
+
 impl Tape {
+    /// No members, incomplete (all zeros: cheap to make).
+    pub(crate) const EMPTY: Tape = Tape {
+        members: [Member {
+            name: [0; 2],
+            value: [0; 2],
+            kind: Kind::Other,
+        }; TAPE_MEMBERS],
+        len: 0,
+        end: 0,
+        overflow: false,
+    };
+
     /// Records a member whose name (without escapes) and value are at these spans.
     pub(crate) fn push(&mut self, name: Span, value: Span, kind: Kind) {
         let (Ok(name_start), Ok(name_end), Ok(start), Ok(end)) = (
@@ -916,17 +934,7 @@ pub(crate) mod differential {
         tape: &'a Tape,
     ) -> bool {
         let reference = serde_json::from_str::<T>(json);
-        static EMPTY: Tape = Tape {
-            members: [Member {
-                name: [0; 2],
-                value: [0; 2],
-                kind: Kind::Other,
-            }; TAPE_MEMBERS],
-            len: 0,
-            end: 0,
-            overflow: false,
-        };
-        if let Some(value) = fast::<T>(json, &EMPTY) {
+        if let Some(value) = fast::<T>(json, &Tape::EMPTY) {
             assert_eq!(
                 reference.as_ref().ok(),
                 Some(&value),

@@ -40,6 +40,10 @@ pub(crate) enum Text<'a> {
 /// What a value turned out to be, as read by [`Scanner::value_kind`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Kind {
+    /// Anything else: a string with escapes, another number, an array, an object. (First, so
+    /// that an all-zero tape is an empty one.)
+    #[default]
+    Other,
     /// A string without escapes.
     PlainString,
     /// An integer serde_json reads as `u64`/`i64`.
@@ -50,9 +54,6 @@ pub(crate) enum Kind {
     False,
     /// `null`.
     Null,
-    /// Anything else: a string with escapes, another number, an array, an object.
-    #[default]
-    Other,
 }
 
 /// An integer as read by [`Scanner::json_integer`].
