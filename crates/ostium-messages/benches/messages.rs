@@ -5,6 +5,16 @@
 //!   PKCE: content type, strict form decoding, repeat check, Basic decoding, newtypes, verifier.
 //!   Baseline `token_request/form_urlencoded_only`: `url::form_urlencoded::parse` of the same
 //!   body into a `Vec<(String, String)>` (lossy decoding, no checks at all).
+//! - `authorization_request/ostium` parses the engine benchmark's authorization request (code
+//!   flow, PKCE S256, `state`, `scope`) from its query string with `AuthorizationRequest::parse_query`.
+//!   Baseline `authorization_request/form_urlencoded_only`: as for the token request.
+//! - `authorization_response/ostium` builds the 303 redirect of a code response (`code`, `state`,
+//!   `iss`) with `AuthorizationResponse::deliver`. Baseline
+//!   `authorization_response/form_urlencoded_only`: `form_urlencoded::Serializer` of the three
+//!   pairs and a `format!` of the URL, no headers.
+//! - `token_error/ostium` writes an `invalid_grant` error with a description
+//!   (`HttpResponse::token_error`). Baseline `token_error/serde_json_only`: `serde_json::to_vec`
+//!   of a plain struct with the same fields.
 //! - `token_response/ostium` writes a Bearer response with refresh token, scope and ID token,
 //!   headers included. Baseline `token_response/serde_json_only`: `serde_json::to_vec` of a plain
 //!   struct with the same fields.
@@ -16,8 +26,10 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ostium_messages::{
-    AccessToken, HttpRequest, RefreshToken, Scope, TokenRequest, TokenResponse, TokenString,
-    TokenType,
+    AccessToken, AuthorizationCode, AuthorizationRequest, AuthorizationResponse, ErrorResponse,
+    HttpRequest, HttpResponse, Issuer, RedirectUri, RedirectUriParameter, RefreshToken,
+    RegisteredRedirectUri, ResponseMode, Scope, State, TokenErrorCode, TokenRequest, TokenResponse,
+    TokenString, TokenType, select_redirect_uri,
 };
 
 const BODY: &[u8] = b"grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA\
@@ -60,6 +72,84 @@ fn token_request(c: &mut Criterion) {
     group.finish();
 }
 
+/// The engine benchmark's authorization request (`ostium-engine/benches/engine.rs`).
+const AUTHORIZATION_QUERY: &str = "response_type=code&client_id=photo-app\
+    &redirect_uri=https%3A%2F%2Fphoto.example%2Fcallback&scope=read&state=af0ifjsldkj\
+    &code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
+
+fn authorization_request(c: &mut Criterion) {
+    let mut group = c.benchmark_group("authorization_request");
+    assert!(AuthorizationRequest::parse_query(AUTHORIZATION_QUERY).is_ok());
+    group.bench_function("ostium", |b| {
+        b.iter(|| AuthorizationRequest::parse_query(black_box(AUTHORIZATION_QUERY)))
+    });
+    group.bench_function("form_urlencoded_only", |b| {
+        b.iter(|| {
+            url::form_urlencoded::parse(black_box(AUTHORIZATION_QUERY.as_bytes()))
+                .into_owned()
+                .collect::<Vec<(String, String)>>()
+        })
+    });
+    group.finish();
+}
+
+fn authorization_response(c: &mut Criterion) {
+    let mut group = c.benchmark_group("authorization_response");
+    let redirect = "https://photo.example/callback";
+    let target = select_redirect_uri(
+        &[RegisteredRedirectUri::parse(redirect).unwrap()],
+        Some(&RedirectUri::parse(redirect).unwrap()),
+        RedirectUriParameter::Required,
+    )
+    .unwrap();
+    let response = AuthorizationResponse::code(
+        AuthorizationCode::parse("Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk")
+            .unwrap(),
+        Some(State::parse("af0ifjsldkj").unwrap()),
+        Some(Issuer::parse("https://op.example").unwrap()),
+    );
+    group.bench_function("ostium", |b| {
+        b.iter(|| black_box(&response).deliver(black_box(&target), &ResponseMode::Query))
+    });
+    group.bench_function("form_urlencoded_only", |b| {
+        b.iter(|| {
+            let query = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair(
+                    "code",
+                    "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk",
+                )
+                .append_pair("state", "af0ifjsldkj")
+                .append_pair("iss", "https://op.example")
+                .finish();
+            format!("{}?{query}", black_box(redirect))
+        })
+    });
+    group.finish();
+}
+
+#[derive(serde::Serialize)]
+struct PlainError<'a> {
+    error: &'a str,
+    error_description: &'a str,
+}
+
+fn token_error(c: &mut Criterion) {
+    let mut group = c.benchmark_group("token_error");
+    let description = "the authorization code is unknown, expired or already used";
+    let error = ErrorResponse::new(TokenErrorCode::InvalidGrant).with_description(description);
+    group.bench_function("ostium", |b| {
+        b.iter(|| HttpResponse::token_error(black_box(&error), "ostium"))
+    });
+    let plain = PlainError {
+        error: "invalid_grant",
+        error_description: description,
+    };
+    group.bench_function("serde_json_only", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&plain)))
+    });
+    group.finish();
+}
+
 fn token_response(c: &mut Criterion) {
     let mut group = c.benchmark_group("token_response");
     let mut response = TokenResponse::new(
@@ -85,5 +175,12 @@ fn token_response(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, token_request, token_response);
+criterion_group!(
+    benches,
+    token_request,
+    authorization_request,
+    authorization_response,
+    token_response,
+    token_error
+);
 criterion_main!(benches);
