@@ -3,6 +3,10 @@
 
 use std::fmt;
 
+mod buffered;
+
+pub use buffered::BufferedRng;
+
 /// A source of cryptographically secure random bytes.
 ///
 /// Every secret Ostium mints (codes, tokens, PKCE verifiers, nonces, generated keys) is drawn from
