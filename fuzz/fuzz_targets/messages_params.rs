@@ -1,11 +1,12 @@
-//! The parameter multimap: never panics on any query or form body, and what parses re-encodes to
-//! the same multimap.
+//! The parameter multimap: never panics on any query or form body, what parses re-encodes to
+//! the same multimap, and the decoder and encoder agree with the straightforward ones.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use ostium_messages::{ParamLimits, Params};
 
 fuzz_target!(|data: &[u8]| {
+    ostium_messages::fuzzing::check_params(data);
     // Input shape: "<content type>\n<body>"; the whole input is also tried as a query string.
     if let Ok(text) = std::str::from_utf8(data) {
         check(Params::parse_query(text));

@@ -1,5 +1,6 @@
-//! Redirect URI registration and matching: never panics, and a match is either the exact string
-//! or, for a loopback registration, the same URI with only a canonical port changed.
+//! Redirect URI registration and matching: never panics, a match is either the exact string
+//! or, for a loopback registration, the same URI with only a canonical port changed, and the
+//! syntax check without `url` agrees with `url`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,6 +14,8 @@ fuzz_target!(|data: &[u8]| {
     };
     // Input shape: "<registered>\n<requested>".
     let (registered, requested) = text.split_once('\n').unwrap_or((text, text));
+    ostium_messages::fuzzing::check_redirect_uri(registered);
+    ostium_messages::fuzzing::check_redirect_uri(requested);
     let _ = RedirectUri::parse(requested);
     let Ok(parsed) = RegisteredRedirectUri::parse(registered) else {
         return;

@@ -422,42 +422,20 @@ impl AuthorizationRequest {
     /// (`invalid_scope`), malformed `authorization_details` (`invalid_authorization_details`),
     /// a malformed `resource` (`invalid_target`).
     pub fn parse(params: &Params) -> Result<Self, Box<AuthorizationRequestError>> {
-        // What an error redirect needs, read first and independently of the rest.
-        let single = |name| params.single(name).ok().flatten();
-        let client_id = single("client_id").and_then(|v| ClientId::parse(v).ok());
-        let redirect_uri = single("redirect_uri").and_then(|v| RedirectUri::parse(v).ok());
-        let state = single("state").and_then(|v| State::parse(v).ok());
-        let response_type = single("response_type").and_then(|v| ResponseType::parse(v).ok());
-        let response_mode = single("response_mode")
-            .map(ResponseMode::from_wire)
-            .or_else(|| response_type.map(ResponseType::default_response_mode))
-            .unwrap_or(ResponseMode::Query);
-        let fail = |error| {
-            Box::new(AuthorizationRequestError {
-                error,
-                client_id: client_id.clone(),
-                redirect_uri: redirect_uri.clone(),
-                state: state.clone(),
-                response_mode: response_mode.clone(),
-            })
-        };
-        Self::parse_inner(params).map_err(fail)
+        Self::parse_inner(params).map_err(|error| failure(params, error))
     }
 
     fn parse_inner(params: &Params) -> Result<Self, ErrorResponse<AuthorizationErrorCode>> {
         use AuthorizationErrorCode as Code;
-        params
-            .ensure_no_repeats_except(&["resource"])
-            .map_err(|e| e.to_authorization_error())?;
-        let single = |name| params.single(name).ok().flatten();
-
-        let client_id = single("client_id")
+        let fields = Fields::read(params).map_err(|e| e.to_authorization_error())?;
+        let client_id = fields
+            .client_id
             .ok_or_else(|| invalid(Code::InvalidRequest, "client_id is required"))
             .and_then(|v| ClientId::parse(v).map_err(|e| value_error(&e)))?;
         let mut request = Self::new(client_id);
 
-        let request_object = single("request");
-        let request_uri = single("request_uri");
+        let request_object = fields.request;
+        let request_uri = fields.request_uri;
         if request_object.is_some() && request_uri.is_some() {
             return Err(invalid(
                 Code::InvalidRequest,
@@ -474,7 +452,7 @@ impl AuthorizationRequest {
             })
             .transpose()?;
 
-        request.response_type = match single("response_type") {
+        request.response_type = match fields.response_type {
             Some(value) => Some(ResponseType::parse(value).map_err(|bad| {
                 invalid(
                     Code::UnsupportedResponseType,
@@ -486,20 +464,23 @@ impl AuthorizationRequest {
                 return Err(invalid(Code::InvalidRequest, "response_type is required"));
             }
         };
-        request.redirect_uri = single("redirect_uri")
+        request.redirect_uri = fields
+            .redirect_uri
             .map(|v| {
                 RedirectUri::parse(v).map_err(|e| invalid(Code::InvalidRequest, &e.to_string()))
             })
             .transpose()?;
-        request.state = single("state")
+        request.state = fields
+            .state
             .map(|v| State::parse(v).map_err(|e| value_error(&e)))
             .transpose()?;
-        request.scope = single("scope")
+        request.scope = fields
+            .scope
             .map(|v| {
                 Scope::parse(v).map_err(|e| invalid(Code::InvalidScope, &format!("scope: {e}")))
             })
             .transpose()?;
-        request.code_challenge = match (single("code_challenge"), single("code_challenge_method")) {
+        request.code_challenge = match (fields.code_challenge, fields.code_challenge_method) {
             (Some(challenge), method) => Some(
                 CodeChallenge::danger_parse_allowing_plain(challenge, method)
                     .map_err(|e| invalid(Code::InvalidRequest, &e.to_string()))?,
@@ -512,13 +493,15 @@ impl AuthorizationRequest {
             }
             (None, None) => None,
         };
-        request.response_mode = single("response_mode").map(ResponseMode::from_wire);
-        request.nonce = single("nonce")
+        request.response_mode = fields.response_mode.map(ResponseMode::from_wire);
+        request.nonce = fields
+            .nonce
             .map(|v| Nonce::parse(v).map_err(|e| value_error(&e)))
             .transpose()?;
-        request.display = single("display").map(Display::from_wire);
-        request.prompt = parse_prompt(single("prompt"))?;
-        request.max_age = single("max_age")
+        request.display = fields.display.map(Display::from_wire);
+        request.prompt = parse_prompt(fields.prompt)?;
+        request.max_age = fields
+            .max_age
             .map(|v| {
                 parse_decimal(v)
                     .filter(|age| *age <= MAX_MAX_AGE)
@@ -530,20 +513,23 @@ impl AuthorizationRequest {
                     })
             })
             .transpose()?;
-        request.ui_locales = space_list(single("ui_locales"));
-        request.claims_locales = space_list(single("claims_locales"));
-        request.acr_values = space_list(single("acr_values"));
-        request.login_hint = single("login_hint").map(str::to_owned);
-        request.id_token_hint = single("id_token_hint")
+        request.ui_locales = space_list(fields.ui_locales);
+        request.claims_locales = space_list(fields.claims_locales);
+        request.acr_values = space_list(fields.acr_values);
+        request.login_hint = fields.login_hint.map(str::to_owned);
+        request.id_token_hint = fields
+            .id_token_hint
             .map(|v| TokenString::parse(v).map_err(|e| value_error(&e)))
             .transpose()?;
-        request.claims = single("claims")
+        request.claims = fields
+            .claims
             .map(|v| {
                 ClaimsRequest::parse(v)
                     .map_err(|e| invalid(Code::InvalidRequest, &format!("claims: {e}")))
             })
             .transpose()?;
-        request.authorization_details = single("authorization_details")
+        request.authorization_details = fields
+            .authorization_details
             .map(|v| {
                 AuthorizationDetails::parse(v).map_err(|e| {
                     invalid(
@@ -560,7 +546,8 @@ impl AuthorizationRequest {
                     .map_err(|e| invalid(Code::InvalidTarget, &format!("resource: {e}")))
             })
             .collect::<Result<_, _>>()?;
-        request.dpop_jkt = single("dpop_jkt")
+        request.dpop_jkt = fields
+            .dpop_jkt
             .map(|v| JwkThumbprint::parse(v).map_err(|e| value_error(&e)))
             .transpose()?;
         // OIDC Core §3.2.2.1, §3.3.2.11: an ID token from the authorization endpoint needs a
@@ -671,6 +658,117 @@ fn params_failure(error: &ParamsError) -> Box<AuthorizationRequestError> {
         state: None,
         response_mode: ResponseMode::Query,
     })
+}
+
+/// The error of a failed request, with what an error redirect needs (see the
+/// [module docs](self)), each read on its own: present once and well-formed, or absent. Only
+/// failures pay for reading them.
+fn failure(
+    params: &Params,
+    error: ErrorResponse<AuthorizationErrorCode>,
+) -> Box<AuthorizationRequestError> {
+    let single = |name| params.single(name).ok().flatten();
+    let response_type = single("response_type").and_then(|v| ResponseType::parse(v).ok());
+    Box::new(AuthorizationRequestError {
+        error,
+        client_id: single("client_id").and_then(|v| ClientId::parse(v).ok()),
+        redirect_uri: single("redirect_uri").and_then(|v| RedirectUri::parse(v).ok()),
+        state: single("state").and_then(|v| State::parse(v).ok()),
+        response_mode: single("response_mode")
+            .map(ResponseMode::from_wire)
+            .or_else(|| response_type.map(ResponseType::default_response_mode))
+            .unwrap_or(ResponseMode::Query),
+    })
+}
+
+/// The values of [`AUTHORIZATION_REQUEST_PARAMETERS`] but `resource`, found in one pass over the
+/// parameters.
+#[derive(Debug, Default, PartialEq)]
+struct Fields<'a> {
+    response_type: Option<&'a str>,
+    client_id: Option<&'a str>,
+    redirect_uri: Option<&'a str>,
+    scope: Option<&'a str>,
+    state: Option<&'a str>,
+    code_challenge: Option<&'a str>,
+    code_challenge_method: Option<&'a str>,
+    response_mode: Option<&'a str>,
+    nonce: Option<&'a str>,
+    display: Option<&'a str>,
+    prompt: Option<&'a str>,
+    max_age: Option<&'a str>,
+    ui_locales: Option<&'a str>,
+    claims_locales: Option<&'a str>,
+    id_token_hint: Option<&'a str>,
+    login_hint: Option<&'a str>,
+    acr_values: Option<&'a str>,
+    claims: Option<&'a str>,
+    request: Option<&'a str>,
+    request_uri: Option<&'a str>,
+    authorization_details: Option<&'a str>,
+    dpop_jkt: Option<&'a str>,
+}
+
+impl<'a> Fields<'a> {
+    /// Reads the fields, refusing the first repeated parameter other than `resource`
+    /// (RFC 6749 §3.1; RFC 8707 §2), as [`Params::ensure_no_repeats_except`] does.
+    fn read(params: &'a Params) -> Result<Self, ParamsError> {
+        let mut fields = Self::default();
+        for (index, (name, value)) in params.iter().enumerate() {
+            let repeated = match fields.slot(name) {
+                Some(slot) => slot.replace(value).is_some(),
+                // Not a field: `resource`, or a name this crate ignores, which may not repeat
+                // either (the unusual case, so compared with the earlier names one by one).
+                None => name != "resource" && params.iter().take(index).any(|(n, _)| n == name),
+            };
+            if repeated {
+                return Err(ParamsError::Repeated { name: clip(name) });
+            }
+        }
+        Ok(fields)
+    }
+
+    /// What [`read`](Self::read) stands for: the repetition check, then a lookup of each field.
+    #[cfg(test)]
+    fn read_reference(params: &'a Params) -> Result<Self, ParamsError> {
+        params.ensure_no_repeats_except(&["resource"])?;
+        let mut fields = Self::default();
+        for name in AUTHORIZATION_REQUEST_PARAMETERS {
+            if let Some(slot) = fields.slot(name) {
+                *slot = params.single(name).ok().flatten();
+            }
+        }
+        Ok(fields)
+    }
+
+    /// Where the value of `name` goes, if it is a field.
+    fn slot(&mut self, name: &str) -> Option<&mut Option<&'a str>> {
+        Some(match name {
+            "response_type" => &mut self.response_type,
+            "client_id" => &mut self.client_id,
+            "redirect_uri" => &mut self.redirect_uri,
+            "scope" => &mut self.scope,
+            "state" => &mut self.state,
+            "code_challenge" => &mut self.code_challenge,
+            "code_challenge_method" => &mut self.code_challenge_method,
+            "response_mode" => &mut self.response_mode,
+            "nonce" => &mut self.nonce,
+            "display" => &mut self.display,
+            "prompt" => &mut self.prompt,
+            "max_age" => &mut self.max_age,
+            "ui_locales" => &mut self.ui_locales,
+            "claims_locales" => &mut self.claims_locales,
+            "id_token_hint" => &mut self.id_token_hint,
+            "login_hint" => &mut self.login_hint,
+            "acr_values" => &mut self.acr_values,
+            "claims" => &mut self.claims,
+            "request" => &mut self.request,
+            "request_uri" => &mut self.request_uri,
+            "authorization_details" => &mut self.authorization_details,
+            "dpop_jkt" => &mut self.dpop_jkt,
+            _ => return None,
+        })
+    }
 }
 
 /// Digits only, no sign, no leading `+`.
@@ -1194,5 +1292,24 @@ mod tests {
         let query = url.split_once('?').unwrap().1;
         let params = Params::parse_query(query).unwrap();
         assert_eq!(AuthorizationRequest::parse(&params).unwrap(), request);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fields_are_read_as_by_lookups(
+            pairs in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        proptest::sample::select(AUTHORIZATION_REQUEST_PARAMETERS),
+                        proptest::sample::select(&["extra", "x", "resourc", "client_ids", ""][..]),
+                    ],
+                    "[a-z]{0,2}",
+                ),
+                0..12,
+            ),
+        ) {
+            let params: Params = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            proptest::prop_assert_eq!(Fields::read(&params), Fields::read_reference(&params));
+        }
     }
 }

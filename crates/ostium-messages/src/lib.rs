@@ -6,6 +6,10 @@ pub mod claims;
 pub mod client_auth;
 pub mod device;
 pub mod error;
+mod form;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http_compat;

@@ -13,11 +13,12 @@
 //!   different `client_id` byte strings into one);
 //! - total size, per-value size and the number of parameters are bounded ([`ParamLimits`]).
 //!
-//! Output uses `url`'s `form_urlencoded` serializer.
+//! Output is byte for byte what `url`'s `form_urlencoded` serializer writes, copied in runs.
 
 use std::fmt;
 
 use crate::error::{AuthorizationErrorCode, ErrorResponse, TokenErrorCode};
+use crate::form;
 
 /// Bounds on what [`Params`] accepts. The defaults suit every endpoint of this crate, including
 /// authorization requests carrying a `request` object, `claims` and `authorization_details`.
@@ -153,9 +154,23 @@ fn clip_to(text: &str, limit: usize) -> String {
 
 /// Parameters from a query string or form body: a multimap in arrival order, with empty values
 /// already dropped (RFC 6749 §3.1).
-#[derive(Clone, Default, PartialEq, Eq)]
+///
+/// Every decoded name and value lives in one string, and each pair is a set of offsets into it:
+/// parsing allocates twice per request, not twice per parameter.
+#[derive(Clone, Default)]
 pub struct Params {
-    pairs: Vec<(String, String)>,
+    /// The decoded names and values, one after the other in arrival order.
+    text: String,
+    /// Where each pair lies in `text`.
+    pairs: Vec<Pair>,
+}
+
+/// One pair's place in [`Params::text`]: the name is `name..value`, the value `value..end`.
+#[derive(Clone, Copy)]
+struct Pair {
+    name: usize,
+    value: usize,
+    end: usize,
 }
 
 impl Params {
@@ -180,7 +195,7 @@ impl Params {
     ///
     /// As [`parse_query`](Self::parse_query).
     pub fn parse_query_with(query: &str, limits: &ParamLimits) -> Result<Self, ParamsError> {
-        Self::decode(query.as_bytes(), limits)
+        Self::decode(query.as_bytes(), true, limits)
     }
 
     /// Parses an `application/x-www-form-urlencoded` body after checking its `Content-Type`
@@ -205,16 +220,25 @@ impl Params {
         limits: &ParamLimits,
     ) -> Result<Self, ParamsError> {
         check_form_content_type(content_type)?;
-        Self::decode(body, limits)
+        let is_utf8 = body.len() <= limits.max_total_bytes && std::str::from_utf8(body).is_ok();
+        Self::decode(body, is_utf8, limits)
     }
 
-    fn decode(input: &[u8], limits: &ParamLimits) -> Result<Self, ParamsError> {
+    /// Splits at `&` and `=`, decodes, checks the limits and drops empty pairs; `is_utf8` says
+    /// that `input` is known to be UTF-8, so that only components with `%` escapes need a check.
+    ///
+    /// The checks run per pair in this order, and the first that fails is the error: too many
+    /// pairs, the name's escapes, the value's escapes, the decoded lengths, the name's UTF-8, the
+    /// value's UTF-8.
+    fn decode(input: &[u8], is_utf8: bool, limits: &ParamLimits) -> Result<Self, ParamsError> {
         if input.len() > limits.max_total_bytes {
             return Err(ParamsError::TooLarge {
                 limit: limits.max_total_bytes,
             });
         }
-        let mut pairs = Vec::new();
+        let pieces = input.iter().filter(|&&b| b == b'&').count() + 1;
+        let mut text = Vec::with_capacity(input.len());
+        let mut pairs = Vec::with_capacity(pieces.min(limits.max_params));
         let mut offset = 0;
         let mut count = 0usize;
         for piece in input.split(|&b| b == b'&') {
@@ -236,33 +260,78 @@ impl Params {
                 ),
                 None => (piece, &[][..]),
             };
-            let name = percent_decode(raw_name, at)?;
-            let value = percent_decode(raw_value, at + raw_name.len() + 1)?;
-            if name.len() > limits.max_value_bytes || value.len() > limits.max_value_bytes {
+            let name = text.len();
+            let name_escaped = form::decode_into(&mut text, raw_name, at)?;
+            let value = text.len();
+            let value_escaped = form::decode_into(&mut text, raw_value, at + raw_name.len() + 1)?;
+            let end = text.len();
+            let decoded_name = text.get(name..value).unwrap_or_default();
+            let decoded_value = text.get(value..end).unwrap_or_default();
+            if decoded_name.len() > limits.max_value_bytes
+                || decoded_value.len() > limits.max_value_bytes
+            {
                 return Err(ParamsError::ValueTooLong {
-                    name: clip(&String::from_utf8_lossy(&name)),
+                    name: clip(&String::from_utf8_lossy(decoded_name)),
                     limit: limits.max_value_bytes,
                 });
             }
-            let name = String::from_utf8(name).map_err(|_| ParamsError::NotUtf8 { at })?;
-            let value = String::from_utf8(value).map_err(|_| ParamsError::NotUtf8 { at })?;
+            let is_text = |component: &[u8], escaped: bool| {
+                (is_utf8 && !escaped) || std::str::from_utf8(component).is_ok()
+            };
+            if !is_text(decoded_name, name_escaped) || !is_text(decoded_value, value_escaped) {
+                return Err(ParamsError::NotUtf8 { at });
+            }
             // RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were
             // omitted from the request." A pair without a name is no parameter at all.
-            if name.is_empty() || value.is_empty() {
+            if name == value || value == end {
+                text.truncate(name);
                 continue;
             }
-            pairs.push((name, value));
+            pairs.push(Pair { name, value, end });
         }
-        Ok(Self { pairs })
+        // Every component kept was checked (or came from UTF-8 input undecoded), and each ends on
+        // a character boundary, so this check of the whole buffer cannot fail.
+        let text = String::from_utf8(text).map_err(|_| ParamsError::NotUtf8 { at: 0 })?;
+        Ok(Self { text, pairs })
+    }
+
+    /// The name and value of `pair`.
+    fn pair(&self, pair: &Pair) -> (&str, &str) {
+        (
+            self.text.get(pair.name..pair.value).unwrap_or_default(),
+            self.text.get(pair.value..pair.end).unwrap_or_default(),
+        )
+    }
+
+    /// The names, in arrival order.
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.pairs
+            .iter()
+            .map(|pair| self.text.get(pair.name..pair.value).unwrap_or_default())
+    }
+
+    /// Appends a parameter from borrowed strings (for writing): the same as
+    /// [`push`](Self::push), without converting the arguments into `String`s first. An empty
+    /// value is skipped.
+    pub fn push_str(&mut self, name: &str, value: &str) {
+        if value.is_empty() {
+            return;
+        }
+        let start = self.text.len();
+        self.text.push_str(name);
+        let middle = self.text.len();
+        self.text.push_str(value);
+        self.pairs.push(Pair {
+            name: start,
+            value: middle,
+            end: self.text.len(),
+        });
     }
 
     /// Appends a parameter (for writing). An empty value is skipped, as it would be omitted on
     /// parsing.
     pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        let value = value.into();
-        if !value.is_empty() {
-            self.pairs.push((name.into(), value));
-        }
+        self.push_str(&name.into(), &value.into());
     }
 
     /// Appends a parameter if `value` is present.
@@ -278,11 +347,7 @@ impl Params {
     ///
     /// [`ParamsError::Repeated`] when `name` appears more than once.
     pub fn single(&self, name: &str) -> Result<Option<&str>, ParamsError> {
-        let mut found = self
-            .pairs
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str());
+        let mut found = self.entries().filter(|(n, _)| *n == name).map(|(_, v)| v);
         let first = found.next();
         if found.next().is_some() {
             return Err(ParamsError::Repeated { name: clip(name) });
@@ -292,26 +357,25 @@ impl Params {
 
     /// Every value of `name`, in arrival order.
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.pairs
-            .iter()
-            .filter(move |(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.entries()
+            .filter(move |(n, _)| *n == name)
+            .map(|(_, v)| v)
     }
 
     /// Whether `name` is present.
     pub fn contains(&self, name: &str) -> bool {
-        self.pairs.iter().any(|(n, _)| n == name)
+        self.names().any(|n| n == name)
     }
 
     /// The first parameter name that appears more than once, if any.
     pub fn first_repeated(&self) -> Option<&str> {
-        self.pairs.iter().enumerate().find_map(|(i, (name, _))| {
-            self.pairs
-                .get(..i)
-                .unwrap_or_default()
-                .iter()
-                .any(|(n, _)| n == name)
-                .then_some(name.as_str())
+        self.first_repeated_except(&[])
+    }
+
+    /// The first name, not in `allowed`, that appears earlier too.
+    fn first_repeated_except(&self, allowed: &[&str]) -> Option<&str> {
+        self.names().enumerate().find_map(|(i, name)| {
+            (!allowed.contains(&name) && self.names().take(i).any(|n| n == name)).then_some(name)
         })
     }
 
@@ -334,17 +398,8 @@ impl Params {
     ///
     /// [`ParamsError::Repeated`] naming the first repeated parameter not in `allowed`.
     pub fn ensure_no_repeats_except(&self, allowed: &[&str]) -> Result<(), ParamsError> {
-        let repeated = self.pairs.iter().enumerate().find(|(i, (name, _))| {
-            !allowed.contains(&name.as_str())
-                && self
-                    .pairs
-                    .get(..*i)
-                    .unwrap_or_default()
-                    .iter()
-                    .any(|(n, _)| n == name)
-        });
-        match repeated {
-            Some((_, (name, _))) => Err(ParamsError::Repeated { name: clip(name) }),
+        match self.first_repeated_except(allowed) {
+            Some(name) => Err(ParamsError::Repeated { name: clip(name) }),
             None => Ok(()),
         }
     }
@@ -369,16 +424,16 @@ impl Params {
         for (name, member) in object {
             match member {
                 serde_json::Value::Null => {}
-                serde_json::Value::String(text) => params.push(name.as_str(), text.as_str()),
+                serde_json::Value::String(text) => params.push_str(name, text),
                 serde_json::Value::Array(items)
                     if (name == "resource" || name == "audience")
                         && items.iter().all(serde_json::Value::is_string) =>
                 {
                     for item in items.iter().filter_map(serde_json::Value::as_str) {
-                        params.push(name.as_str(), item);
+                        params.push_str(name, item);
                     }
                 }
-                other => params.push(name.as_str(), other.to_string()),
+                other => params.push_str(name, &other.to_string()),
             }
         }
         Ok(params)
@@ -394,7 +449,13 @@ impl Params {
 
     /// All pairs in arrival order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        self.entries()
+    }
+
+    /// All pairs in arrival order, as an iterator that can be walked twice (to size a buffer,
+    /// then fill it).
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
+        self.pairs.iter().map(|pair| self.pair(pair))
     }
 
     /// The number of pairs.
@@ -409,20 +470,25 @@ impl Params {
 
     /// The `application/x-www-form-urlencoded` serialization (also valid as a query string).
     pub fn encode(&self) -> String {
-        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
-        for (name, value) in &self.pairs {
-            serializer.append_pair(name, value);
-        }
-        serializer.finish()
+        let mut encoded = String::with_capacity(form::pairs_len(self.entries()));
+        form::encode_pairs_into(&mut encoded, self.entries());
+        encoded
     }
 }
+
+impl PartialEq for Params {
+    /// Equal when the pairs are, in order.
+    fn eq(&self, other: &Self) -> bool {
+        self.entries().eq(other.entries())
+    }
+}
+
+impl Eq for Params {}
 
 impl fmt::Debug for Params {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Values may be secrets (client_secret, code, refresh_token, code_verifier, assertions).
-        f.debug_list()
-            .entries(self.pairs.iter().map(|(name, _)| name))
-            .finish()
+        f.debug_list().entries(self.names()).finish()
     }
 }
 
@@ -472,42 +538,153 @@ pub fn check_form_content_type(content_type: Option<&str>) -> Result<(), ParamsE
     Ok(())
 }
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// Decodes one whole `application/x-www-form-urlencoded` component (no splitting at `&` or `=`):
 /// `None` when an escape is malformed or the result is not UTF-8.
 pub(crate) fn form_decode(component: &str) -> Option<String> {
-    percent_decode(component.as_bytes(), 0)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
+    let mut out = Vec::with_capacity(component.len());
+    form::decode_into(&mut out, component.as_bytes(), 0).ok()?;
+    String::from_utf8(out).ok()
 }
 
-/// Decodes `+` to space and `%HH` to its byte; refuses a malformed escape.
-fn percent_decode(input: &[u8], base: usize) -> Result<Vec<u8>, ParamsError> {
-    let mut out = Vec::with_capacity(input.len());
-    let mut iter = input.iter().copied().enumerate();
-    while let Some((i, b)) = iter.next() {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let high = iter.next().and_then(|(_, h)| hex(h));
-                let low = iter.next().and_then(|(_, l)| hex(l));
-                match (high, low) {
-                    (Some(high), Some(low)) => out.push(high << 4 | low),
-                    _ => return Err(ParamsError::MalformedPercentEncoding { at: base + i }),
-                }
+/// The straightforward decoder `Params` replaced: two `String`s per pair, byte by byte. Kept to
+/// check the decoder against, by the tests below and the fuzz targets.
+#[cfg(any(test, fuzzing))]
+pub(crate) mod reference {
+    use super::{ParamLimits, ParamsError, clip};
+
+    /// The pairs `Params` must hold for `input`, or the error it must return.
+    pub(crate) fn decode(
+        input: &[u8],
+        limits: &ParamLimits,
+    ) -> Result<Vec<(String, String)>, ParamsError> {
+        if input.len() > limits.max_total_bytes {
+            return Err(ParamsError::TooLarge {
+                limit: limits.max_total_bytes,
+            });
+        }
+        let mut pairs = Vec::new();
+        let mut offset = 0;
+        let mut count = 0usize;
+        for piece in input.split(|&b| b == b'&') {
+            let at = offset;
+            offset += piece.len() + 1;
+            if piece.is_empty() {
+                continue;
             }
-            other => out.push(other),
+            count += 1;
+            if count > limits.max_params {
+                return Err(ParamsError::TooMany {
+                    limit: limits.max_params,
+                });
+            }
+            let (raw_name, raw_value) = match piece.iter().position(|&b| b == b'=') {
+                Some(eq) => (
+                    piece.get(..eq).unwrap_or_default(),
+                    piece.get(eq + 1..).unwrap_or_default(),
+                ),
+                None => (piece, &[][..]),
+            };
+            let name = percent_decode(raw_name, at)?;
+            let value = percent_decode(raw_value, at + raw_name.len() + 1)?;
+            if name.len() > limits.max_value_bytes || value.len() > limits.max_value_bytes {
+                return Err(ParamsError::ValueTooLong {
+                    name: clip(&String::from_utf8_lossy(&name)),
+                    limit: limits.max_value_bytes,
+                });
+            }
+            let name = String::from_utf8(name).map_err(|_| ParamsError::NotUtf8 { at })?;
+            let value = String::from_utf8(value).map_err(|_| ParamsError::NotUtf8 { at })?;
+            if name.is_empty() || value.is_empty() {
+                continue;
+            }
+            pairs.push((name, value));
+        }
+        Ok(pairs)
+    }
+
+    fn hex(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
         }
     }
-    Ok(out)
+
+    /// Decodes `+` to space and `%HH` to its byte; refuses a malformed escape.
+    pub(crate) fn percent_decode(input: &[u8], base: usize) -> Result<Vec<u8>, ParamsError> {
+        let mut out = Vec::with_capacity(input.len());
+        let mut iter = input.iter().copied().enumerate();
+        while let Some((i, b)) = iter.next() {
+            match b {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    let high = iter.next().and_then(|(_, h)| hex(h));
+                    let low = iter.next().and_then(|(_, l)| hex(l));
+                    match (high, low) {
+                        (Some(high), Some(low)) => out.push(high << 4 | low),
+                        _ => return Err(ParamsError::MalformedPercentEncoding { at: base + i }),
+                    }
+                }
+                other => out.push(other),
+            }
+        }
+        Ok(out)
+    }
+
+    /// `url`'s `form_urlencoded` serialization of `pairs`.
+    pub(crate) fn encode<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+        let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in pairs {
+            serializer.append_pair(name, value);
+        }
+        serializer.finish()
+    }
+
+    /// Checks `Params` against this module on `input`, as a query string (when it is UTF-8) and
+    /// as a form body, with `limits`; and its encoding against `url`'s.
+    ///
+    /// # Panics
+    ///
+    /// On any disagreement.
+    #[allow(clippy::panic, clippy::unwrap_used)]
+    pub(crate) fn check(input: &[u8], limits: &ParamLimits) {
+        let expected = decode(input, limits);
+        let as_form = super::Params::parse_form_with(
+            Some("application/x-www-form-urlencoded"),
+            input,
+            limits,
+        );
+        let mut results = vec![as_form];
+        if let Ok(query) = std::str::from_utf8(input) {
+            results.push(super::Params::parse_query_with(query, limits));
+        }
+        for result in results {
+            let pairs = result.as_ref().map(|params| {
+                params
+                    .iter()
+                    .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(pairs, expected.as_ref().cloned(), "decoding {input:?}");
+            if let Ok(params) = result {
+                let written = params.encode();
+                assert_eq!(written, encode(params.iter()), "encoding {input:?}");
+                assert_eq!(written.len(), written.capacity(), "capacity for {input:?}");
+                let components: Vec<&str> = params.iter().flat_map(|(n, v)| [n, v]).collect();
+                for component in components {
+                    let expected = percent_decode(component.as_bytes(), 0)
+                        .ok()
+                        .and_then(|bytes| String::from_utf8(bytes).ok());
+                    assert_eq!(
+                        super::form_decode(component),
+                        expected,
+                        "form_decode {component:?}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -625,5 +802,61 @@ mod tests {
         let encoded = params.encode();
         assert_eq!(Params::parse_query(&encoded).unwrap(), params);
         assert!(!format!("{params:?}").contains("s3cr3t"));
+    }
+
+    /// Bytes that exercise the decoder: separators, escapes (good, bad, truncated, of invalid
+    /// UTF-8), `+`, multi-byte characters, raw invalid UTF-8 and plain text.
+    fn form_bytes() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just(b"&".to_vec()),
+            Just(b"=".to_vec()),
+            Just(b"+".to_vec()),
+            Just(b"%".to_vec()),
+            Just(b"%2".to_vec()),
+            Just(b"%zz".to_vec()),
+            Just(b"%41".to_vec()),
+            Just(b"%e2%9C%93".to_vec()),
+            Just(b"%C3".to_vec()),
+            Just(b"%A9".to_vec()),
+            Just(b"%FF".to_vec()),
+            Just(b"%26%3D%2B%25".to_vec()),
+            Just("\u{e9}\u{2713}".as_bytes().to_vec()),
+            Just(vec![0xC3]),
+            Just(vec![0xFF]),
+            Just(b"state".to_vec()),
+            Just(b"code".to_vec()),
+            prop::collection::vec(any::<u8>(), 0..4),
+            "[a-zA-Z0-9 ._~*-]{0,6}".prop_map(String::into_bytes),
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn decoding_and_encoding_match_the_reference(
+            input in form_bytes(),
+            max_total_bytes in 0usize..80,
+            max_value_bytes in 0usize..12,
+            max_params in 0usize..10,
+        ) {
+            reference::check(&input, &ParamLimits::default());
+            reference::check(
+                &input,
+                &ParamLimits { max_total_bytes, max_value_bytes, max_params },
+            );
+        }
+
+        #[test]
+        fn encoding_matches_form_urlencoded(
+            pairs in proptest::collection::vec((".{0,8}", ".{0,8}"), 0..6),
+        ) {
+            let params: Params = pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            let written = params.encode();
+            proptest::prop_assert_eq!(&written, &reference::encode(params.iter()));
+            proptest::prop_assert_eq!(written.len(), written.capacity());
+        }
     }
 }

@@ -42,33 +42,47 @@ pub const MAX_REDIRECT_URI_LEN: usize = 2048;
 
 /// RFC 3986 characters: unreserved, reserved and `%`.
 pub(crate) fn is_uri_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'-' | b'.'
-                | b'_'
-                | b'~'
-                | b':'
-                | b'/'
-                | b'?'
-                | b'#'
-                | b'['
-                | b']'
-                | b'@'
-                | b'!'
-                | b'$'
-                | b'&'
-                | b'\''
-                | b'('
-                | b')'
-                | b'*'
-                | b'+'
-                | b','
-                | b';'
-                | b'='
-                | b'%'
-        )
+    URI_CHARS.get(usize::from(b)).copied().unwrap_or(false)
 }
+
+/// [`is_uri_char`] as a table.
+// Built at compile time, where an index out of bounds is a build error, not a panic.
+#[allow(clippy::indexing_slicing)]
+static URI_CHARS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b':'
+                    | b'/'
+                    | b'?'
+                    | b'#'
+                    | b'['
+                    | b']'
+                    | b'@'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'%'
+            );
+        b += 1;
+    }
+    table
+};
 
 /// Every `%` is followed by two hexadecimal digits.
 pub(crate) fn percent_encodings_well_formed(text: &str) -> bool {
@@ -196,22 +210,88 @@ impl RedirectUri {
 }
 
 fn check_syntax(uri: &str) -> Result<(), RedirectUriError> {
+    check_syntax_with(uri, parses_as_url)
+}
+
+/// The request-time syntax, with `parses` deciding whether `url` accepts the URI.
+fn check_syntax_with(uri: &str, parses: fn(&str) -> bool) -> Result<(), RedirectUriError> {
     if uri.is_empty() || uri.len() > MAX_REDIRECT_URI_LEN {
         return Err(RedirectUriError::Length);
     }
-    if let Some(at) = uri.bytes().position(|b| !is_uri_char(b)) {
-        return Err(RedirectUriError::Character { at });
+    // One pass for three rules, reported in their order: the first character outside RFC 3986,
+    // then a fragment, then a malformed escape.
+    let mut fragment = false;
+    let mut escape = false;
+    for (at, b) in uri.bytes().enumerate() {
+        if !is_uri_char(b) {
+            return Err(RedirectUriError::Character { at });
+        }
+        fragment |= b == b'#';
+        escape |= b == b'%';
     }
-    if uri.contains('#') {
+    if fragment {
         return Err(RedirectUriError::Fragment);
     }
-    if !percent_encodings_well_formed(uri) {
+    if escape && !percent_encodings_well_formed(uri) {
         return Err(RedirectUriError::MalformedPercentEncoding);
     }
-    if !has_scheme(uri) || url::Url::parse(uri).is_err() {
+    if !has_scheme(uri) || !parses(uri) {
         return Err(RedirectUriError::NotAbsolute);
     }
     Ok(())
+}
+
+/// Whether `url::Url::parse` accepts `uri` (of at most a few kilobytes), the proof that it is an
+/// absolute URI. The common shape is recognized without `url` ([`is_plain_http_url`]); anything
+/// else is parsed.
+pub(crate) fn parses_as_url(uri: &str) -> bool {
+    is_plain_http_url(uri) || url::Url::parse(uri).is_ok()
+}
+
+/// Whether `uri` is an `http` or `https` URL of a shape `url` always accepts (WHATWG URL §4.4):
+/// the lowercase scheme and `//`; a host of lowercase DNS labels (`a-z`, digits, inner hyphens,
+/// no `--` in the third and fourth places, so no `xn--` label for IDNA to decode) whose last
+/// label starts with a letter (so not an IPv4 address); an optional port of 1 to 5 digits up to
+/// 65535; then a path and query of RFC 3986 characters without `#`. `false` decides nothing.
+fn is_plain_http_url(uri: &str) -> bool {
+    let Some(rest) = uri
+        .strip_prefix("https://")
+        .or_else(|| uri.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (authority, path_and_query) = split_authority(rest);
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    is_plain_domain(host)
+        && port.is_none_or(|port| {
+            (1..=5).contains(&port.len())
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u32>().is_ok_and(|p| p <= 65535)
+        })
+        && path_and_query.bytes().all(|b| is_uri_char(b) && b != b'#')
+}
+
+/// A non-empty dot-separated list of labels as [`is_plain_http_url`] describes them.
+fn is_plain_domain(host: &str) -> bool {
+    let plain_label = |label: &str| {
+        let bytes = label.as_bytes();
+        matches!(
+            (bytes.first(), bytes.last()),
+            (Some(first), Some(last)) if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric()
+        ) && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+            && bytes.get(2..4) != Some(b"--")
+    };
+    host.split('.').all(plain_label)
+        && host
+            .rsplit('.')
+            .next()
+            .and_then(|last| last.bytes().next())
+            .is_some_and(|b| b.is_ascii_lowercase())
 }
 
 impl fmt::Debug for RedirectUri {
@@ -501,6 +581,27 @@ pub fn select_redirect_uri(
     }
 }
 
+/// Checks the request-time syntax on `uri` against the same rules with every URI parsed by
+/// `url`: the same verdict, the same error; and that whatever [`is_plain_http_url`] accepts,
+/// `url` accepts.
+///
+/// # Panics
+///
+/// On any disagreement.
+#[cfg(any(test, fuzzing))]
+#[allow(clippy::panic)]
+pub(crate) fn check_against_url(uri: &str) {
+    let by_url = |uri: &str| url::Url::parse(uri).is_ok();
+    if is_plain_http_url(uri) {
+        assert!(by_url(uri), "url refuses {uri:?}");
+    }
+    assert_eq!(
+        check_syntax(uri),
+        check_syntax_with(uri, by_url),
+        "syntax of {uri:?}"
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -733,5 +834,114 @@ mod tests {
             RedirectUri::parse(&format!("https://a.example/{}", "a".repeat(2048))),
             Err(RedirectUriError::Length)
         );
+    }
+
+    #[test]
+    fn common_redirect_uris_skip_url() {
+        for plain in [
+            "https://client.example.com/cb",
+            "https://photo.example/callback?tenant=a&x=%20",
+            "http://a-b.c0.example:8080",
+            "https://localhost/cb",
+        ] {
+            assert!(is_plain_http_url(plain), "{plain}");
+            check_against_url(plain);
+        }
+        for unusual in [
+            "https://xn--nxasmq6b.example/",
+            "https://1.2.3.4/",
+            "https://example.123/",
+            "https://Example.com/",
+            "https://-a.example/",
+            "https://a..example/",
+            "https://example.com./",
+            "https://example.com:/",
+            "https://example.com:65536/",
+            "https://u@example.com/",
+            "http://[::1]/cb",
+            "https:///example.com",
+            "com.example.app:/cb",
+        ] {
+            assert!(!is_plain_http_url(unusual), "{unusual}");
+            check_against_url(unusual);
+        }
+    }
+
+    /// Odd URIs built from pieces that matter to `url`'s parser.
+    fn odd_uri() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        const SCHEMES: &[&str] = &[
+            "https",
+            "http",
+            "HTTP",
+            "Https",
+            "foo",
+            "com.example.app",
+            "ws",
+            "1a",
+        ];
+        const SEPARATORS: &[&str] = &["://", ":", ":/", ":///", "//", "://u@", "://u:p@", "://:"];
+        const LABEL_PIECES: &[&str] = &[
+            "a",
+            "z",
+            "0",
+            "9",
+            "-",
+            "xn--",
+            "XN--",
+            "ab--c",
+            "abc",
+            "123",
+            "0x1f",
+            "0X",
+            "[::1]",
+            "[",
+            "]",
+            "%41",
+            "%2e",
+            "%",
+            "localhost",
+            "255",
+            "256",
+            "@",
+            "_",
+            "~",
+            "A",
+            "e\u{301}",
+        ];
+        const PORTS: &[&str] = &[
+            ":", ":0", ":1", ":443", ":65535", ":65536", ":99999", ":123456", ":x", ":0443", "::",
+        ];
+        const PATH_PIECES: &[&str] = &[
+            "/", "?", "cb", "%20", "%zz", "..", "/./", "@", ":", "[", "]", "#", " ", "\\", "&", "=",
+        ];
+        let pick = |items: &'static [&'static str], max: usize| {
+            prop::collection::vec(prop::sample::select(items), 0..max).prop_map(|v| v.concat())
+        };
+        let prefix = prop_oneof![
+            3 => Just("https://".to_owned()),
+            1 => Just("http://".to_owned()),
+            2 => (pick(SCHEMES, 2), pick(SEPARATORS, 2)).prop_map(|(a, b)| a + &b),
+        ];
+        let label = prop_oneof![
+            2 => "((xn|XN)--)?[a-z0-9-]{0,5}",
+            1 => pick(LABEL_PIECES, 3),
+        ];
+        (
+            prefix,
+            prop::collection::vec(label, 0..4).prop_map(|labels| labels.join(".")),
+            pick(PORTS, 2),
+            pick(PATH_PIECES, 6),
+        )
+            .prop_map(|(prefix, host, port, path)| format!("{prefix}{host}{port}{path}"))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8192))]
+
+        #[test]
+        fn the_fast_path_agrees_with_url(uri in odd_uri()) {
+            check_against_url(&uri);
+        }
     }
 }

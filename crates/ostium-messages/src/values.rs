@@ -294,7 +294,7 @@ impl AbsoluteUri {
         }
         if !crate::redirect_uri::percent_encodings_well_formed(value)
             || !crate::redirect_uri::has_scheme(value)
-            || url::Url::parse(value).is_err()
+            || !crate::redirect_uri::parses_as_url(value)
         {
             return Err(ValueError::Form {
                 what: WHAT,

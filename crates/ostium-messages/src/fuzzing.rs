@@ -1,0 +1,32 @@
+//! Internals for the fuzz targets, compiled only under `cfg(fuzzing)` (which cargo-fuzz sets):
+//! differential checks of the fast paths against the straightforward code they replaced. Not
+//! part of the API.
+
+use crate::params::{ParamLimits, reference};
+
+/// Checks the parameter decoder and encoder on `input` (as a query string when it is UTF-8, and
+/// as a form body), with the default limits and with small ones: the same pairs or the same error
+/// as the per-byte decoder, and `url`'s bytes when encoding.
+///
+/// # Panics
+///
+/// On any disagreement: that is the finding.
+pub fn check_params(input: &[u8]) {
+    reference::check(input, &ParamLimits::default());
+    let small = ParamLimits {
+        max_total_bytes: 64,
+        max_value_bytes: 8,
+        max_params: 4,
+    };
+    reference::check(input, &small);
+}
+
+/// Checks the request-time redirect URI syntax on `uri` against the same rules with `url`
+/// parsing every URI.
+///
+/// # Panics
+///
+/// On any disagreement: that is the finding.
+pub fn check_redirect_uri(uri: &str) {
+    crate::redirect_uri::check_against_url(uri);
+}
