@@ -212,6 +212,9 @@ fn clock(f: impl FnOnce()) -> Duration {
     }
 }
 
+/// Set by `OSTIUM_BENCH_PROFILE=WHAT_setup`: [`timed`] prepares its inputs but makes no call.
+static SETUP_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Times `iters` calls of `run` on inputs made by `prepare`, in chunks of at most [`CHUNK`]:
 /// `prepare(state, n)` (not timed) recycles the store and returns `n` inputs; `run` (timed)
 /// returns whether the call succeeded. Panics if any call failed.
@@ -227,6 +230,11 @@ fn timed<S, I>(
     while left > 0 {
         let n = left.min(CHUNK);
         let inputs = prepare(state, usize::try_from(n).unwrap());
+        if SETUP_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
+            drop(black_box(inputs));
+            left -= n;
+            continue;
+        }
         total += clock(|| {
             for input in inputs {
                 if !run(state, black_box(input)) {
@@ -870,6 +878,35 @@ fn count_allocations(key: &Jwk) {
 #[cfg(not(count_allocations))]
 fn count_allocations(_: &Jwk) {}
 
+/// `OSTIUM_BENCH_PROFILE=WHAT[:N]`: runs only `N` calls (default 100,000) of one operation with
+/// the fast generator and exits, for `perf record` / `perf stat` (instructions per call are
+/// steadier than times on a shared machine). `WHAT` is `flow`, `openid`, `token` or `refresh`
+/// (Ostium), or `oxide_flow`, `oxide_token`, `oxide_refresh`. Setup is included; `WHAT_setup`
+/// runs the setup alone, so that the difference of the two counts is the calls' own cost.
+fn profile<R: SecureRng, G: TagGrant>(ostium: &mut Ostium<R>, oxide: &mut Oxide<G>, what: &str) {
+    let (what, count) = what.split_once(':').unwrap_or((what, "100000"));
+    let count: u64 = count
+        .parse()
+        .expect("OSTIUM_BENCH_PROFILE=WHAT:N with a number N");
+    let what = match what.strip_suffix("_setup") {
+        Some(operation) => {
+            SETUP_ONLY.store(true, std::sync::atomic::Ordering::Relaxed);
+            operation
+        }
+        None => what,
+    };
+    match what {
+        "flow" => ostium.measure_flow(count, false),
+        "openid" => ostium.measure_flow(count, true),
+        "token" => ostium.measure_token_step(count),
+        "refresh" => ostium.measure_refresh(count),
+        "oxide_flow" => oxide.measure_flow(count),
+        "oxide_token" => oxide.measure_token_step(count),
+        "oxide_refresh" => oxide.measure_refresh(count),
+        other => panic!("OSTIUM_BENCH_PROFILE={other}: see the `profile` function"),
+    };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Paired ratios
 
@@ -930,6 +967,14 @@ fn engine(c: &mut Criterion) {
     check_oxide(&mut oxide_fast);
     count_randomness(&key);
     count_allocations(&key);
+    if let Some(what) = std::env::var_os("OSTIUM_BENCH_PROFILE") {
+        profile(
+            &mut ostium_fast,
+            &mut oxide_fast,
+            what.to_str().unwrap_or_default(),
+        );
+        return;
+    }
 
     // The raw baseline signs the JWS signing input of an ID token the engine just issued.
     let id_token = json_member(ostium.flow(true).unwrap().body(), "id_token").unwrap();

@@ -6,6 +6,8 @@
 //!    for `client_secret_basic` cannot switch to `client_secret_post`).
 //! 3. For JWT assertions, record the `jti` (single use, OIDC Core §9) before accepting.
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ostium_jose::{Algorithm, AlgorithmSet, Claim, Typ, Validation};
@@ -26,7 +28,7 @@ pub(crate) enum Progress {
     /// Perform this effect and call [`Authenticating::advance`] with its outcome.
     Need(Effect),
     /// The client is authenticated.
-    Done(Box<Client>),
+    Done(Arc<Client>),
     /// Authentication failed: send this error (`invalid_client`, 401 with `WWW-Authenticate`).
     Failed(ErrorResponse<TokenErrorCode>),
 }
@@ -39,7 +41,7 @@ pub(crate) struct Authenticating {
 
 enum Stage {
     LoadingClient,
-    ConsumingJti(Box<Client>),
+    ConsumingJti(Arc<Client>),
     Finished,
 }
 
@@ -112,7 +114,7 @@ impl Authenticating {
         }
     }
 
-    fn check(&mut self, engine: &Engine, now: OffsetDateTime, client: Box<Client>) -> Progress {
+    fn check(&mut self, engine: &Engine, now: OffsetDateTime, client: Arc<Client>) -> Progress {
         match (&self.presented, &client.credentials) {
             (
                 ClientAuthentication::ClientSecretBasic { client_secret, .. },

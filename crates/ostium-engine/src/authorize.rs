@@ -17,6 +17,8 @@
 //!    `prompt=consent`; otherwise [`Step::Consent`], or `consent_required` under `prompt=none`.
 //! 8. Mint the code, write it, then redirect with `code`, `state` and `iss`.
 
+use std::sync::Arc;
+
 use std::fmt;
 
 use ostium_jose::{AlgorithmSet, JwsVerifier};
@@ -164,7 +166,7 @@ enum Stage {
     },
     /// Waiting for a pushed request (RFC 9126) named by `request_uri`.
     LoadingPushed {
-        client: Box<Client>,
+        client: Arc<Client>,
         session: Option<Authentication>,
     },
     /// Waiting for the client again, to continue a kept context.
@@ -218,13 +220,18 @@ impl Engine {
             Err(error) => error.client_id.clone(),
         };
         // RFC 9126 §4: after PAR the request carries only `client_id` and `request_uri`, which
-        // does not parse as a full authorization request; read the two parameters directly.
-        let raw = match request.method {
-            "GET" => Params::parse_query(request.query.unwrap_or_default()).ok(),
-            _ => Params::parse_form(request.content_type, request.body).ok(),
+        // may not parse as a full authorization request; then read the two parameters directly.
+        let raw = match (&parsed, request.method) {
+            (Ok(_), _) => None,
+            (Err(_), "GET") => Params::parse_query(request.query.unwrap_or_default()).ok(),
+            (Err(_), _) => Params::parse_form(request.content_type, request.body).ok(),
         };
         let single = |name| raw.as_ref().and_then(|p| p.single(name).ok().flatten());
-        let pushed = single("request_uri").and_then(pushed_request_hash);
+        let pushed = match &parsed {
+            Ok(request) => request.request_uri.as_ref().map(AbsoluteUri::as_str),
+            Err(_) => single("request_uri"),
+        }
+        .and_then(pushed_request_hash);
         let client_id = client_id.or_else(|| {
             pushed
                 .and(single("client_id"))
@@ -442,7 +449,7 @@ impl AuthorizeFlow {
             Box<ostium_messages::authorization::AuthorizationRequestError>,
         >,
         session: Option<Authentication>,
-        client: Option<Box<Client>>,
+        client: Option<Arc<Client>>,
         pushed: bool,
     ) -> Step {
         // Item 5: unknown client → error page.
@@ -742,14 +749,14 @@ impl AuthorizeFlow {
         let code = self.entropy.primary_secret();
         let record = CodeRecord {
             grant: self.entropy.grant_id(),
-            details: GrantDetails {
+            details: Arc::new(GrantDetails {
                 client_id: context.client_id.clone(),
                 authentication: Some(authentication),
                 scope,
                 authorization_details: context.authorization_details.clone(),
                 claims: context.claims.clone(),
                 resources: context.resources.clone(),
-            },
+            }),
             redirect_uri: context
                 .redirect_uri
                 .as_ref()

@@ -9,6 +9,8 @@
 //!    the client the token was issued to; otherwise, and for unknown, expired or revoked tokens,
 //!    the answer is `{"active": false}` and nothing else (RFC 7662 §2.2).
 
+use std::sync::Arc;
+
 use ostium_messages::introspection::{
     IntrospectionCaller, IntrospectionRequest, IntrospectionResponse,
 };
@@ -34,7 +36,7 @@ pub(crate) struct IntrospectFlow {
 enum Stage {
     Authenticating(Authenticating),
     LookingUp {
-        client: Box<Client>,
+        client: Arc<Client>,
         remaining: Vec<Effect>,
     },
     Finished,
@@ -100,7 +102,7 @@ impl IntrospectFlow {
         self.next_lookup(client, remaining)
     }
 
-    fn next_lookup(mut self, client: Box<Client>, mut remaining: Vec<Effect>) -> Step {
+    fn next_lookup(mut self, client: Arc<Client>, mut remaining: Vec<Effect>) -> Step {
         match remaining.pop() {
             Some(effect) => {
                 self.stage = Stage::LookingUp { client, remaining };

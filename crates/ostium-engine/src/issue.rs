@@ -1,6 +1,8 @@
 //! Minting what the token endpoint returns: opaque or RFC 9068 JWT access tokens, refresh token
 //! records, and OpenID Connect ID tokens.
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ostium_jose::{Algorithm, SigningHeader};
@@ -35,7 +37,7 @@ pub(crate) fn access_token(
     entropy: &Entropy,
     client: &Client,
     grant: GrantId,
-    details: &GrantDetails,
+    details: &Arc<GrantDetails>,
 ) -> Result<MintedAccess, ErrorResponse<TokenErrorCode>> {
     let lifetime = engine.config().lifetimes.access_token;
     let expires_at = now.saturating_add(lifetime);
@@ -213,7 +215,7 @@ pub(crate) fn refresh_token(
     entropy: &Entropy,
     grant: GrantId,
     generation: u64,
-    details: GrantDetails,
+    details: Arc<GrantDetails>,
     family_issued_at: OffsetDateTime,
 ) -> (String, RefreshRecord) {
     let record = RefreshRecord {

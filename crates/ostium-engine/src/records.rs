@@ -5,6 +5,7 @@
 //! are keyed by their [`SecretHash`](crate::SecretHash).
 
 use std::fmt;
+use std::sync::Arc;
 
 use ostium_messages::claims::ClaimsRequest;
 use ostium_messages::values::{AbsoluteUri, ClientId, JwkThumbprint, Nonce};
@@ -143,7 +144,7 @@ pub struct CodeRecord {
     /// The grant family this code starts.
     pub grant: GrantId,
     /// What was granted.
-    pub details: GrantDetails,
+    pub details: Arc<GrantDetails>,
     /// The `redirect_uri` parameter exactly as the authorization request sent it, if it sent one;
     /// the token request must then repeat it (RFC 6749 §4.1.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -171,7 +172,7 @@ pub struct AccessRecord {
     /// The grant family the token belongs to.
     pub grant: GrantId,
     /// What the token grants (its scope may be narrower than the grant's after a refresh).
-    pub details: GrantDetails,
+    pub details: Arc<GrantDetails>,
     /// When the token was issued.
     #[serde(with = "time::serde::timestamp")]
     pub issued_at: OffsetDateTime,
@@ -190,7 +191,7 @@ pub struct RefreshRecord {
     pub generation: u64,
     /// What the grant allows: the refresh token keeps the originally consented scope even when a
     /// refresh narrows the access token (RFC 6749 §6).
-    pub details: GrantDetails,
+    pub details: Arc<GrantDetails>,
     /// When the family's first token was issued.
     #[serde(with = "time::serde::timestamp")]
     pub issued_at: OffsetDateTime,
@@ -263,7 +264,7 @@ mod tests {
         let record = RefreshRecord {
             grant: GrantId::from_bytes([7; 16]),
             generation: 3,
-            details,
+            details: Arc::new(details),
             issued_at: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
             expires_at: OffsetDateTime::from_unix_timestamp(1_700_086_400).unwrap(),
         };

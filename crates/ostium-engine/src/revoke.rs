@@ -9,6 +9,8 @@
 //!    left alone (RFC 7009 §2.1: "the request is refused and the client is informed of the
 //!    error"); the caller learns nothing it did not know, since it holds the token.
 
+use std::sync::Arc;
+
 use ostium_messages::revocation::{TokenOperationRequest, revocation_success};
 use ostium_messages::{ErrorResponse, HttpRequest, TokenErrorCode};
 use time::OffsetDateTime;
@@ -32,7 +34,7 @@ pub(crate) struct RevokeFlow {
 enum Stage {
     Authenticating(Authenticating),
     LookingUp {
-        client: Box<Client>,
+        client: Arc<Client>,
         remaining: Vec<Effect>,
     },
     Revoking,
@@ -76,7 +78,7 @@ impl RevokeFlow {
         }
     }
 
-    fn next_lookup(mut self, client: Box<Client>, mut remaining: Vec<Effect>) -> Step {
+    fn next_lookup(mut self, client: Arc<Client>, mut remaining: Vec<Effect>) -> Step {
         match remaining.pop() {
             Some(effect) => {
                 self.stage = Stage::LookingUp { client, remaining };

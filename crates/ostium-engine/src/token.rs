@@ -11,6 +11,8 @@
 //!    - `client_credentials`: confidential clients only (item 40).
 //! 4. Write the new tokens, then answer (`Cache-Control: no-store`, item 37).
 
+use std::sync::Arc;
+
 use ostium_messages::token::{Grant, TokenRequest};
 use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode, TokenResponse};
 use ostium_pkce::verify_exchange;
@@ -37,8 +39,8 @@ pub(crate) struct TokenFlow {
 
 enum Stage {
     Authenticating(Authenticating),
-    TakingCode(Box<Client>),
-    LoadingRefresh(Box<Client>),
+    TakingCode(Arc<Client>),
+    LoadingRefresh(Arc<Client>),
     /// A replay was detected; once the family is revoked, answer `invalid_grant`.
     RevokingFamily(&'static str),
     Rotating(Box<Issuing>),
@@ -316,8 +318,15 @@ impl TokenFlow {
                 );
             }
         };
-        let mut access_details = record.details.clone();
-        access_details.scope = scope.access_token().scope().clone();
+        // The access token shares the grant's details unless the refresh narrowed its scope.
+        let access_scope = scope.access_token().scope();
+        let access_details = if *access_scope == record.details.scope {
+            Arc::clone(&record.details)
+        } else {
+            let mut narrowed = GrantDetails::clone(&record.details);
+            narrowed.scope = access_scope.clone();
+            Arc::new(narrowed)
+        };
         let rotate = match config.profile.refresh_rotation {
             RefreshRotation::Always => true,
             RefreshRotation::PublicClients => client.is_public(),
@@ -365,7 +374,7 @@ impl TokenFlow {
                 &self.entropy,
                 record.grant,
                 generation,
-                record.details.clone(),
+                Arc::clone(&record.details),
                 record.issued_at,
             );
             let effect = Effect::RotateRefresh {
@@ -434,14 +443,14 @@ impl TokenFlow {
                 ),
             );
         }
-        let details = GrantDetails {
+        let details = Arc::new(GrantDetails {
             client_id: client.id.clone(),
             authentication: None,
             scope: granted.scope().clone(),
             authorization_details: self.request.authorization_details.clone(),
             claims: None,
             resources: self.request.resource.clone(),
-        };
+        });
         // RFC 6749 §4.4.3: no refresh token for client credentials.
         match self.issue(
             engine,
@@ -464,7 +473,7 @@ impl TokenFlow {
         engine: &Engine,
         client: &Client,
         grant: GrantId,
-        details: &GrantDetails,
+        details: &Arc<GrantDetails>,
         refresh: bool,
         nonce: Option<&ostium_messages::values::Nonce>,
         code: Option<&str>,
@@ -478,7 +487,7 @@ impl TokenFlow {
                 &self.entropy,
                 grant,
                 0,
-                details.clone(),
+                Arc::clone(details),
                 self.now,
             );
             writes.push(Write::RefreshToken(

@@ -1,6 +1,8 @@
 //! The in-memory store: the embedded default, and the reference implementation of the effect
 //! semantics.
 
+use std::sync::Arc;
+
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
@@ -27,7 +29,7 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct State {
-    clients: HashMap<ClientId, Client>,
+    clients: HashMap<ClientId, Arc<Client>>,
     codes: HashMap<SecretHash, CodeSlot>,
     access_tokens: HashMap<SecretHash, AccessRecord>,
     refresh_tokens: HashMap<SecretHash, RefreshRecord>,
@@ -72,7 +74,9 @@ impl MemoryStore {
     ///
     /// [`StoreError`] if the store's lock was poisoned by a panic elsewhere.
     pub fn register(&self, client: Client) -> Result<(), StoreError> {
-        self.lock()?.clients.insert(client.id.clone(), client);
+        self.lock()?
+            .clients
+            .insert(client.id.clone(), Arc::new(client));
         Ok(())
     }
 
@@ -171,7 +175,7 @@ impl State {
 
     fn execute(&mut self, effect: Effect) -> Outcome {
         match effect {
-            Effect::Client(id) => Outcome::Client(self.clients.get(&id).cloned().map(Box::new)),
+            Effect::Client(id) => Outcome::Client(self.clients.get(&id).cloned()),
             Effect::Write(writes) => {
                 for write in writes {
                     self.write(write);

@@ -21,6 +21,8 @@
 
 mod memory;
 
+use std::sync::Arc;
+
 use std::fmt;
 use std::future::Future;
 
@@ -118,7 +120,7 @@ pub enum Write {
 #[non_exhaustive]
 pub enum Outcome {
     /// For [`Effect::Client`].
-    Client(Option<Box<Client>>),
+    Client(Option<Arc<Client>>),
     /// For [`Effect::Write`], [`Effect::RevokeFamily`] and [`Effect::RevokeAccessToken`].
     Written,
     /// For [`Effect::TakeCode`].
