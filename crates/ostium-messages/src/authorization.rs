@@ -831,21 +831,11 @@ impl AuthorizationResponse {
 
     /// The parameters in wire form.
     pub fn to_params(&self) -> Params {
+        let (expires_in, scope) = self.texts();
         let mut params = Params::new();
-        params.push_opt("code", self.code.as_ref().map(AuthorizationCode::as_str));
-        params.push_opt("id_token", self.id_token.as_ref().map(TokenString::as_str));
-        params.push_opt(
-            "access_token",
-            self.access_token.as_ref().map(AccessToken::as_str),
-        );
-        params.push_opt(
-            "token_type",
-            self.token_type.as_ref().map(TokenType::as_str),
-        );
-        params.push_opt("expires_in", self.expires_in.map(|e| e.to_string()));
-        params.push_opt("scope", self.scope.as_ref().map(ToString::to_string));
-        params.push_opt("state", self.state.as_ref().map(State::as_str));
-        params.push_opt("iss", self.iss.as_ref().map(Issuer::as_str));
+        for (name, value) in self.wire_pairs(&expires_in, &scope) {
+            params.push_str(name, value);
+        }
         params
     }
 
@@ -859,7 +849,55 @@ impl AuthorizationResponse {
         target: &MatchedRedirectUri,
         mode: &ResponseMode,
     ) -> Result<HttpResponse, DeliveryError> {
-        deliver(target, mode, &self.to_params())
+        let (expires_in, scope) = self.texts();
+        let pairs = self.wire_pairs(&expires_in, &scope);
+        crate::response::deliver_pairs(
+            target,
+            mode,
+            pairs.iter().copied().filter(|(_, value)| !value.is_empty()),
+        )
+    }
+
+    /// `expires_in` and `scope` as text (empty when absent).
+    fn texts(&self) -> (String, String) {
+        (
+            self.expires_in.map(|e| e.to_string()).unwrap_or_default(),
+            self.scope
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Every parameter in wire order, an absent one with an empty value (which is omitted, as
+    /// on parsing).
+    fn wire_pairs<'a>(
+        &'a self,
+        expires_in: &'a str,
+        scope: &'a str,
+    ) -> [(&'static str, &'a str); 8] {
+        [
+            (
+                "code",
+                self.code.as_ref().map_or("", AuthorizationCode::as_str),
+            ),
+            (
+                "id_token",
+                self.id_token.as_ref().map_or("", TokenString::as_str),
+            ),
+            (
+                "access_token",
+                self.access_token.as_ref().map_or("", AccessToken::as_str),
+            ),
+            (
+                "token_type",
+                self.token_type.as_ref().map_or("", TokenType::as_str),
+            ),
+            ("expires_in", expires_in),
+            ("scope", scope),
+            ("state", self.state.as_ref().map_or("", State::as_str)),
+            ("iss", self.iss.as_ref().map_or("", Issuer::as_str)),
+        ]
     }
 }
 
@@ -1310,6 +1348,44 @@ mod tests {
         ) {
             let params: Params = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
             proptest::prop_assert_eq!(Fields::read(&params), Fields::read_reference(&params));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn responses_deliver_as_their_params(
+            code in proptest::option::of("[ -~]{1,8}"),
+            id_token in proptest::option::of("[ -~]{1,8}"),
+            access_token in proptest::option::of("[ -~]{1,8}"),
+            token_type in proptest::option::of(".{0,6}"),
+            expires_in: Option<u64>,
+            scope in proptest::option::of("[a-z]{1,3}( [a-z]{1,3}){0,2}|"),
+            state in proptest::option::of("[ -~]{1,8}"),
+            iss in proptest::option::of(proptest::sample::select(&["https://as.example", "https://as.example/t%20a"][..])),
+            mode in proptest::sample::select(&["query", "fragment", "form_post", "jwt"][..]),
+        ) {
+            let response = AuthorizationResponse {
+                code: code.map(|v| AuthorizationCode::parse(&v).unwrap()),
+                id_token: id_token.map(|v| TokenString::parse(&v).unwrap()),
+                access_token: access_token.map(|v| AccessToken::parse(&v).unwrap()),
+                token_type: token_type.map(|v| TokenType::from_wire(&v)),
+                expires_in,
+                scope: scope.map(|v| Scope::parse(&v).unwrap_or_else(|_| Scope::parse("a").unwrap())),
+                state: state.map(|v| State::parse(&v).unwrap()),
+                iss: iss.map(|v| Issuer::parse(v).unwrap()),
+            };
+            let registered = [crate::RegisteredRedirectUri::parse("https://client.example/cb?x=1").unwrap()];
+            let target = crate::select_redirect_uri(
+                &registered,
+                None,
+                crate::RedirectUriParameter::OptionalWithSingleRegistration,
+            )
+            .unwrap();
+            let mode = ResponseMode::from_wire(mode);
+            proptest::prop_assert_eq!(
+                response.deliver(&target, &mode),
+                deliver(&target, &mode, &response.to_params())
+            );
         }
     }
 }

@@ -101,15 +101,27 @@ impl ClientAuthentication {
         params: &Params,
     ) -> Result<Self, ErrorResponse<TokenErrorCode>> {
         let single = |name| params.single(name).map_err(|e| e.to_token_error());
-        let invalid_request =
-            |text: &str| ErrorResponse::new(TokenErrorCode::InvalidRequest).with_description(text);
-        let body_id = single("client_id")?
-            .map(|v| ClientId::parse(v).map_err(|e| invalid_request(&e.to_string())))
-            .transpose()?;
-        let body_secret = single("client_secret")?;
-        let assertion = single("client_assertion")?;
-        let assertion_type = single("client_assertion_type")?;
+        let body_id = parse_client_id(single("client_id")?)?;
+        let body = BodyCredentials {
+            client_secret: single("client_secret")?,
+            assertion: single("client_assertion")?,
+            assertion_type: single("client_assertion_type")?,
+        };
+        Self::from_presented(authorization, body_id, &body)
+    }
 
+    /// [`parse`](Self::parse) once the body's parameters are read (the `client_id` first, so
+    /// that a malformed one is reported before anything else).
+    pub(crate) fn from_presented(
+        authorization: Option<&str>,
+        body_id: Option<ClientId>,
+        body: &BodyCredentials<'_>,
+    ) -> Result<Self, ErrorResponse<TokenErrorCode>> {
+        let BodyCredentials {
+            client_secret: body_secret,
+            assertion,
+            assertion_type,
+        } = *body;
         let basic = authorization.map(parse_basic).transpose()?;
         let presented = usize::from(basic.is_some())
             + usize::from(body_secret.is_some())
@@ -188,6 +200,30 @@ impl ClientAuthentication {
             Self::Unidentified => None,
         }
     }
+}
+
+/// The credentials a client may send in the body besides `client_id`.
+#[derive(Clone, Copy)]
+pub(crate) struct BodyCredentials<'a> {
+    /// `client_secret`.
+    pub(crate) client_secret: Option<&'a str>,
+    /// `client_assertion`.
+    pub(crate) assertion: Option<&'a str>,
+    /// `client_assertion_type`.
+    pub(crate) assertion_type: Option<&'a str>,
+}
+
+/// Parses the body's `client_id`, if sent.
+pub(crate) fn parse_client_id(
+    value: Option<&str>,
+) -> Result<Option<ClientId>, ErrorResponse<TokenErrorCode>> {
+    value
+        .map(|v| ClientId::parse(v).map_err(|e| invalid_request(&e.to_string())))
+        .transpose()
+}
+
+fn invalid_request(text: &str) -> ErrorResponse<TokenErrorCode> {
+    ErrorResponse::new(TokenErrorCode::InvalidRequest).with_description(text)
 }
 
 /// `Basic base64(form-urlencode(id) ":" form-urlencode(secret))` (RFC 6749 §2.3.1).

@@ -16,6 +16,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{ErrorResponse, TokenErrorCode};
+use crate::form;
 use crate::params::Params;
 use crate::redirect_uri::MatchedRedirectUri;
 
@@ -265,20 +266,56 @@ pub fn deliver(
     mode: &ResponseMode,
     params: &Params,
 ) -> Result<HttpResponse, DeliveryError> {
+    deliver_pairs(target, mode, params.entries())
+}
+
+/// [`deliver`] for parameters that are not in a [`Params`]: `pairs` is walked once to size the
+/// URL and once to write it.
+pub(crate) fn deliver_pairs<'a>(
+    target: &MatchedRedirectUri,
+    mode: &ResponseMode,
+    pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) -> Result<HttpResponse, DeliveryError> {
+    let uri = target.as_str();
     match mode {
-        ResponseMode::Query => Ok(HttpResponse::redirect(append_query(
-            target.as_str(),
-            &params.encode(),
+        ResponseMode::Query if pairs.clone().next().is_none() => {
+            Ok(HttpResponse::redirect(uri.to_owned()))
+        }
+        ResponseMode::Query => Ok(HttpResponse::redirect(with_pairs(
+            uri,
+            query_separator(uri),
+            pairs,
         ))),
-        ResponseMode::Fragment => Ok(HttpResponse::redirect(format!(
-            "{}#{}",
-            target.as_str(),
-            params.encode()
-        ))),
-        ResponseMode::FormPost => Ok(form_post_page(target, params)),
+        ResponseMode::Fragment => Ok(HttpResponse::redirect(with_pairs(uri, "#", pairs))),
+        ResponseMode::FormPost => Ok(form_post_page(target, pairs)),
         ResponseMode::Unknown(other) => Err(DeliveryError::UnsupportedResponseMode(
             crate::params::clip(other),
         )),
+    }
+}
+
+/// `uri`, `separator` and the form-encoded `pairs`, written into a string of the exact length.
+fn with_pairs<'a>(
+    uri: &str,
+    separator: &str,
+    pairs: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+) -> String {
+    let length = uri.len() + separator.len() + form::pairs_len(pairs.clone());
+    let mut out = String::with_capacity(length);
+    out.push_str(uri);
+    out.push_str(separator);
+    form::encode_pairs_into(&mut out, pairs);
+    out
+}
+
+/// What goes between a URI without fragment and the parameters appended to its query: `?` when
+/// it has no query, nothing when the query is empty or ends with `&`, else `&` (an existing query
+/// is kept, RFC 6749 §3.1.2).
+fn query_separator(uri: &str) -> &'static str {
+    match uri.rfind('?') {
+        None => "?",
+        Some(_) if uri.ends_with('?') || uri.ends_with('&') => "",
+        Some(_) => "&",
     }
 }
 
@@ -287,22 +324,20 @@ pub(crate) fn append_query(uri: &str, encoded: &str) -> String {
     if encoded.is_empty() {
         return uri.to_owned();
     }
-    let separator = match uri.rfind('?') {
-        None => "?",
-        Some(_) if uri.ends_with('?') || uri.ends_with('&') => "",
-        Some(_) => "&",
-    };
-    format!("{uri}{separator}{encoded}")
+    [uri, query_separator(uri), encoded].concat()
 }
 
-fn form_post_page(target: &MatchedRedirectUri, params: &Params) -> HttpResponse {
+fn form_post_page<'a>(
+    target: &MatchedRedirectUri,
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+) -> HttpResponse {
     let mut html = String::with_capacity(512);
     html.push_str(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Submit This Form</title></head>\n<body>\n<form method=\"post\" action=\"",
     );
     html.push_str(&escape_html(target.as_str()));
     html.push_str("\">\n");
-    for (name, value) in params.iter() {
+    for (name, value) in pairs {
         html.push_str("<input type=\"hidden\" name=\"");
         html.push_str(&escape_html(name));
         html.push_str("\" value=\"");
@@ -482,5 +517,52 @@ mod tests {
             HttpResponse::token_error(&ErrorResponse::new(TokenErrorCode::InvalidGrant), "as");
         assert_eq!(grant.status(), 400);
         assert_eq!(grant.header(header::WWW_AUTHENTICATE), None);
+    }
+
+    /// The delivery this module replaced: `form_urlencoded` and `format!`.
+    fn reference_deliver(
+        target: &MatchedRedirectUri,
+        mode: &ResponseMode,
+        params: &Params,
+    ) -> String {
+        let encoded = crate::params::reference::encode(params.iter());
+        match mode {
+            ResponseMode::Fragment => format!("{}#{}", target.as_str(), encoded),
+            _ if encoded.is_empty() => target.as_str().to_owned(),
+            _ => {
+                let uri = target.as_str();
+                let separator = match uri.rfind('?') {
+                    None => "?",
+                    Some(_) if uri.ends_with('?') || uri.ends_with('&') => "",
+                    Some(_) => "&",
+                };
+                format!("{uri}{separator}{encoded}")
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn redirects_match_the_reference(
+            pairs in proptest::collection::vec((".{0,6}", ".{0,6}"), 0..5),
+            uri in proptest::sample::select(&[
+                "https://client.example/cb",
+                "https://client.example/cb?",
+                "https://client.example/cb?x=1",
+                "https://client.example/cb?x=1&",
+                "https://client.example/a?b/c",
+                "com.example.app:/cb",
+            ][..]),
+            fragment: bool,
+        ) {
+            let params: Params = pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            let mode = if fragment { ResponseMode::Fragment } else { ResponseMode::Query };
+            let response = deliver(&target(uri), &mode, &params).unwrap();
+            let location = response.header(header::LOCATION).unwrap();
+            proptest::prop_assert_eq!(location, reference_deliver(&target(uri), &mode, &params));
+            let (_, headers, _) = response.into_parts();
+            let location = headers.into_iter().find(|(n, _)| *n == header::LOCATION).unwrap().1;
+            proptest::prop_assert_eq!(location.len(), location.capacity());
+        }
     }
 }

@@ -14,7 +14,7 @@ use ostium_scope::{AuthorizationDetails, Scope};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::client_auth::{CLIENT_AUTH_PARAMETERS, ClientAuthentication};
+use crate::client_auth::{self, BodyCredentials, CLIENT_AUTH_PARAMETERS, ClientAuthentication};
 use crate::error::{ErrorResponse, TokenErrorCode};
 use crate::json::JsonError;
 use crate::params::{Params, ParamsError, clip};
@@ -333,8 +333,19 @@ impl TokenRequest {
     /// `grant_type`), `invalid_scope`, `invalid_target`, `invalid_authorization_details`.
     pub fn parse(request: &HttpRequest<'_>) -> Result<Self, ErrorResponse<TokenErrorCode>> {
         let params = back_channel_params(request, &["resource", "audience"])?;
-        let client_auth = ClientAuthentication::parse(request.authorization, &params)?;
-        Self::from_params(&params, client_auth)
+        let fields = Fields::read(&params);
+        // No parameter but `resource` and `audience` repeats here, so each value is what
+        // `ClientAuthentication::parse` would read with `Params::single`.
+        let single = |name| fields.single(&params, name);
+        let body_id = client_auth::parse_client_id(single("client_id"))?;
+        let body = BodyCredentials {
+            client_secret: single("client_secret"),
+            assertion: single("client_assertion"),
+            assertion_type: single("client_assertion_type"),
+        };
+        let client_auth =
+            ClientAuthentication::from_presented(request.authorization, body_id, &body)?;
+        Self::from_fields(&params, &fields, client_auth)
     }
 
     /// Parses the grant and extension parameters, given the client authentication.
@@ -346,7 +357,15 @@ impl TokenRequest {
         params: &Params,
         client_auth: ClientAuthentication,
     ) -> Result<Self, ErrorResponse<TokenErrorCode>> {
-        let single = |name: &'static str| params.single(name).ok().flatten();
+        Self::from_fields(params, &Fields::read(params), client_auth)
+    }
+
+    fn from_fields(
+        params: &Params,
+        fields: &Fields<'_>,
+        client_auth: ClientAuthentication,
+    ) -> Result<Self, ErrorResponse<TokenErrorCode>> {
+        let single = |name: &'static str| fields.single(params, name);
         let required = |name: &'static str| {
             single(name).ok_or_else(|| invalid_request(&format!("{name} is required")))
         };
@@ -516,6 +535,76 @@ impl TokenRequest {
         );
         let authorization = self.client_auth.apply(&mut params);
         (params, authorization)
+    }
+}
+
+/// What a parameter name was seen as, in one pass.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+enum Seen<'a> {
+    #[default]
+    Absent,
+    Once(&'a str),
+    Repeated,
+}
+
+/// The parameters token request parsing reads one at a time (the grants', `scope`,
+/// `authorization_details` and the client authentication's), found in one pass over the
+/// parameters rather than one pass per name.
+#[derive(Debug, PartialEq)]
+struct Fields<'a>([Seen<'a>; FIELDS]);
+
+/// How many names [`field_index`] knows.
+const FIELDS: usize = 20;
+
+/// The place of `name` among the [`Fields`].
+fn field_index(name: &str) -> Option<usize> {
+    Some(match name {
+        "grant_type" => 0,
+        "code" => 1,
+        "redirect_uri" => 2,
+        "code_verifier" => 3,
+        "refresh_token" => 4,
+        "scope" => 5,
+        "device_code" => 6,
+        "actor_token" => 7,
+        "actor_token_type" => 8,
+        "subject_token" => 9,
+        "subject_token_type" => 10,
+        "requested_token_type" => 11,
+        "assertion" => 12,
+        "username" => 13,
+        "password" => 14,
+        "authorization_details" => 15,
+        "client_id" => 16,
+        "client_secret" => 17,
+        "client_assertion" => 18,
+        "client_assertion_type" => 19,
+        _ => return None,
+    })
+}
+
+impl<'a> Fields<'a> {
+    fn read(params: &'a Params) -> Self {
+        let mut seen = [Seen::Absent; FIELDS];
+        for (name, value) in params.iter() {
+            if let Some(slot) = field_index(name).and_then(|index| seen.get_mut(index)) {
+                *slot = match slot {
+                    Seen::Absent => Seen::Once(value),
+                    Seen::Once(_) | Seen::Repeated => Seen::Repeated,
+                };
+            }
+        }
+        Self(seen)
+    }
+
+    /// The value of `name` when it appears exactly once, as `params.single(name).ok().flatten()`
+    /// reads it (and reads it for a name that is not a field).
+    fn single(&self, params: &'a Params, name: &str) -> Option<&'a str> {
+        match field_index(name).and_then(|index| self.0.get(index)) {
+            Some(Seen::Once(value)) => Some(value),
+            Some(Seen::Absent | Seen::Repeated) => None,
+            None => params.single(name).ok().flatten(),
+        }
     }
 }
 
@@ -905,5 +994,100 @@ mod tests {
         let body = params.encode();
         let again = TokenRequest::parse(&post(&body, authorization.as_deref())).unwrap();
         assert_eq!(again, request);
+    }
+
+    /// Every name a token request reads, and a few it does not.
+    const NAMES: &[&str] = &[
+        "grant_type",
+        "code",
+        "redirect_uri",
+        "code_verifier",
+        "refresh_token",
+        "scope",
+        "device_code",
+        "actor_token",
+        "actor_token_type",
+        "subject_token",
+        "subject_token_type",
+        "requested_token_type",
+        "assertion",
+        "username",
+        "password",
+        "authorization_details",
+        "client_id",
+        "client_secret",
+        "client_assertion",
+        "client_assertion_type",
+        "resource",
+        "audience",
+        "extra",
+        "",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn fields_read_as_single_lookups(
+            pairs in proptest::collection::vec(
+                (proptest::sample::select(NAMES), "[a-z]{0,2}"),
+                0..10,
+            ),
+        ) {
+            let params: Params = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            let fields = Fields::read(&params);
+            for name in NAMES {
+                proptest::prop_assert_eq!(
+                    fields.single(&params, name),
+                    params.single(name).ok().flatten(),
+                    "{}", name
+                );
+            }
+        }
+    }
+
+    /// Values that make the grants and client authentications succeed or fail in each way.
+    const VALUES: &[&str] = &[
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "password",
+        "urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer",
+        "https%3A%2F%2Fc.example%2Fcb",
+        "https%3A%2F%2Fc.example%2Fcb%23f",
+        "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer",
+        "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+        "s6BhdRkqt3",
+        "a+b",
+        "a%0Ab",
+        "%7B%7D",
+        "",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn parse_is_the_composition_of_its_public_steps(
+            pairs in proptest::collection::vec(
+                (proptest::sample::select(NAMES), proptest::sample::select(VALUES)),
+                0..8,
+            ),
+            authorization in proptest::option::of(proptest::sample::select(&[
+                BASIC,
+                "Basic czZCaGRSa3F0Mw==",
+                "Basic !!!",
+                "Bearer x",
+            ][..])),
+        ) {
+            let body = pairs
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join("&");
+            let request = post(&body, authorization);
+            let reference = back_channel_params(&request, &["resource", "audience"])
+                .and_then(|params| {
+                    let client_auth = ClientAuthentication::parse(request.authorization, &params)?;
+                    TokenRequest::from_params(&params, client_auth)
+                });
+            proptest::prop_assert_eq!(TokenRequest::parse(&request), reference);
+        }
     }
 }
