@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::erase::erase;
 use crate::{RandomFailure, SecureRng};
 
 /// A [`SecureRng`] that draws a block of octets from its source in one call and hands them out
@@ -165,8 +166,7 @@ impl<R: SecureRng> SecureRng for BufferedRng<R> {
             })
         };
         if result.is_err() {
-            dest.fill(0);
-            std::hint::black_box(&mut *dest);
+            erase(dest);
         }
         result
     }
@@ -211,8 +211,7 @@ impl Block {
         if let (Some(from), Some(to)) = (self.octets.get_mut(self.next..end), dest.get_mut(..count))
         {
             to.copy_from_slice(from);
-            from.fill(0);
-            std::hint::black_box(&mut *from);
+            erase(from);
             self.next = end;
             count
         } else {
@@ -238,8 +237,7 @@ impl Block {
 
     /// Zeroes every octet and marks the block empty.
     fn clear(&mut self) {
-        self.octets.fill(0);
-        std::hint::black_box(&mut *self.octets);
+        erase(&mut self.octets);
         self.next = self.octets.len();
     }
 

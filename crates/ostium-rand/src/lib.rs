@@ -4,8 +4,11 @@
 use std::fmt;
 
 mod buffered;
+mod erase;
+mod key_erasure;
 
 pub use buffered::BufferedRng;
+pub use key_erasure::KeyErasureRng;
 
 /// A source of cryptographically secure random bytes.
 ///
