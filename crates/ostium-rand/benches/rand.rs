@@ -1,12 +1,13 @@
 //! The cost of a secret's worth of randomness: `ring::rand::SystemRandom` called directly (one
-//! `getrandom` per secret, the baseline) beside `BufferedRng` over the same source, in the same
-//! run; and the cost of one `getrandom` call per block size, which is what `BufferedRng`'s
-//! capacity trades against. Results: the crate README.
+//! `getrandom` per secret, the baseline) beside `BufferedRng` and `KeyErasureRng` over the same
+//! source, in the same run; the cost of one `getrandom` call per block size, which is what
+//! `BufferedRng`'s capacity trades against; and a 32-octet secret from `KeyErasureRng` per block
+//! size, which is what its `DEFAULT_BLOCK_SIZE` is chosen from. Results: the crate README.
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use criterion::{BenchmarkId, Criterion, Throughput, black_box, criterion_group, criterion_main};
-use ostium_rand::{BufferedRng, SecureRng};
+use ostium_rand::{BufferedRng, KeyErasureRng, SecureRng};
 use ring::rand::SystemRandom;
 
 /// Secret sizes an authorization server mints: 32 (codes, tokens), 48, 64, and 96 octets.
@@ -20,7 +21,8 @@ fn system_random() -> SystemRandom {
     SystemRandom::new()
 }
 
-/// One secret per iteration: directly from the OS, and through a `BufferedRng` (default capacity).
+/// One secret per iteration: directly from the OS, through a `BufferedRng` (default capacity), and
+/// from a `KeyErasureRng` (default block size and reseed interval).
 fn per_secret(c: &mut Criterion) {
     let mut group = c.benchmark_group("per_secret");
     for size in SECRET_SIZES {
@@ -32,6 +34,45 @@ fn per_secret(c: &mut Criterion) {
         let mut buffered = BufferedRng::new(system_random());
         group.bench_function(BenchmarkId::new("buffered_4096", size), |b| {
             b.iter(|| buffered.fill(black_box(&mut out)).unwrap())
+        });
+        let mut key_erasure = KeyErasureRng::new(system_random()).unwrap();
+        group.bench_function(BenchmarkId::new("key_erasure_4096", size), |b| {
+            b.iter(|| key_erasure.fill(black_box(&mut out)).unwrap())
+        });
+    }
+    group.finish();
+}
+
+/// Block sizes a `KeyErasureRng` could generate per refill.
+const KEYSTREAM_BLOCK_SIZES: [usize; 7] = [128, 256, 512, 1024, 2048, 4096, 16384];
+
+/// A 32-octet secret from `KeyErasureRng` of each block size: the refill cost amortized.
+fn key_erasure_by_block_size(c: &mut Criterion) {
+    let mut group = c.benchmark_group("key_erasure_secret_32_by_block_size");
+    let mut out = [0u8; 32];
+    for block_size in KEYSTREAM_BLOCK_SIZES {
+        let mut rng = KeyErasureRng::new(system_random())
+            .unwrap()
+            .with_block_size(block_size);
+        group.bench_function(BenchmarkId::from_parameter(block_size), |b| {
+            b.iter(|| rng.fill(black_box(&mut out)).unwrap())
+        });
+    }
+    group.finish();
+}
+
+/// One refill's worth of output per iteration (the block minus its 32 key octets), so that
+/// criterion's throughput is the generator's bulk rate and the time is one refill's stall.
+fn key_erasure_refill(c: &mut Criterion) {
+    let mut group = c.benchmark_group("key_erasure_refill");
+    for block_size in KEYSTREAM_BLOCK_SIZES {
+        let mut rng = KeyErasureRng::new(system_random())
+            .unwrap()
+            .with_block_size(block_size);
+        let mut out = vec![0u8; block_size - 32];
+        group.throughput(Throughput::Bytes(out.len() as u64));
+        group.bench_function(BenchmarkId::from_parameter(block_size), |b| {
+            b.iter(|| rng.fill(black_box(&mut out)).unwrap())
         });
     }
     group.finish();
@@ -64,5 +105,12 @@ fn per_secret_by_capacity(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, per_secret, getrandom_block, per_secret_by_capacity);
+criterion_group!(
+    benches,
+    per_secret,
+    getrandom_block,
+    per_secret_by_capacity,
+    key_erasure_by_block_size,
+    key_erasure_refill
+);
 criterion_main!(benches);
