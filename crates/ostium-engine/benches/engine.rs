@@ -866,6 +866,17 @@ fn count_allocations(key: &Jwk) {
             ours.0, ours.1, theirs.0, theirs.1
         );
     }
+    let query = ostium.query.clone();
+    let mut context = None;
+    let asked = allocations(|| context = ostium.ask_consent(&query));
+    let approved = allocations(|| {
+        ostium.approve(*context.unwrap()).unwrap();
+    });
+    println!(
+        "allocations per authorization request to consent prompt: Ostium {} ({} B); \
+         per approval to redirect: {} ({} B)",
+        asked.0, asked.1, approved.0, approved.1
+    );
     let openid = allocations(|| {
         ostium.flow(true).unwrap();
     });

@@ -240,8 +240,14 @@ impl Engine {
         let Some(client_id) = client_id else {
             return error_page(400, "the request has no valid client_id");
         };
-        let Ok(entropy) = Entropy::draw(rng) else {
-            return error_page(500, "the server could not generate randomness");
+        // Without a session the request ends at the login page (or a `login_required`
+        // redirect): nothing is minted, so nothing is drawn.
+        let entropy = match session {
+            None => Entropy::none(),
+            Some(_) => match Entropy::draw(rng, Entropy::CODE) {
+                Ok(entropy) => entropy,
+                Err(_) => return error_page(500, "the server could not generate randomness"),
+            },
         };
         let flow = AuthorizeFlow {
             now,
@@ -288,7 +294,7 @@ impl Engine {
         now: OffsetDateTime,
         rng: &mut (impl SecureRng + ?Sized),
     ) -> Step {
-        let Ok(entropy) = Entropy::draw(rng) else {
+        let Ok(entropy) = Entropy::draw(rng, Entropy::CODE) else {
             return error_page(500, "the server could not generate randomness");
         };
         let client_id = context.client_id.clone();
@@ -483,7 +489,7 @@ impl AuthorizeFlow {
         if let ResponseMode::Unknown(mode) = &response_mode {
             return error_page(400, &format!("response_mode {mode} is not supported"));
         }
-        let request = match parsed {
+        let mut request = match parsed {
             Ok(request) => request,
             // A redirect_uri that was sent but is unreadable is "invalid": never redirect
             // (RFC 6749 §4.1.2.1), even when a single registration would allow omitting it.
@@ -501,10 +507,11 @@ impl AuthorizeFlow {
                 );
             }
         };
+        let state = request.state.take();
         let fail = |code, text: &str| {
             deliver(
                 &error(code, text),
-                request.state.as_ref(),
+                state.as_ref(),
                 engine,
                 &target,
                 &response_mode,
@@ -599,24 +606,26 @@ impl AuthorizeFlow {
                 }
             },
         };
+        // Everything checked: the request's values move into the context.
+        let request = *request;
         let context = AuthorizationContext {
-            client_id: client.id.clone(),
-            redirect_uri: request.redirect_uri.clone(),
+            client_id: request.client_id,
+            redirect_uri: request.redirect_uri,
             response_mode,
-            state: request.state.clone(),
-            nonce: request.nonce.clone(),
-            scope: granted.scope().clone(),
-            authorization_details: request.authorization_details.clone(),
-            claims: request.claims.clone(),
-            code_challenge: request.code_challenge.clone(),
-            resources: request.resource.clone(),
-            dpop_jkt: request.dpop_jkt.clone(),
+            state,
+            nonce: request.nonce,
+            scope: granted.into_scope(),
+            authorization_details: request.authorization_details,
+            claims: request.claims,
+            code_challenge: request.code_challenge,
+            resources: request.resource,
+            dpop_jkt: request.dpop_jkt,
             max_age: request.max_age,
             prompt_none: request.prompt.contains(&Prompt::None),
             prompt_login: request.prompt.contains(&Prompt::Login),
             prompt_consent: request.prompt.contains(&Prompt::Consent),
-            login_hint: request.login_hint.clone(),
-            acr_values: request.acr_values.clone(),
+            login_hint: request.login_hint,
+            acr_values: request.acr_values,
             hinted_subject,
             requested_at: self.now,
             authentication: None,
@@ -650,7 +659,7 @@ impl AuthorizeFlow {
         context: Box<AuthorizationContext>,
         target: MatchedRedirectUri,
     ) -> Step {
-        let Some(authentication) = context.authentication.clone() else {
+        let Some(authentication) = context.authentication.as_ref() else {
             return Step::Login(context);
         };
         // A login made for this request must be fresh when one was demanded (items 15, 16), and
@@ -659,7 +668,7 @@ impl AuthorizeFlow {
         let fresh_enough = !demanded_fresh
             || authentication.auth_time
                 >= context.requested_at.saturating_sub(Duration::seconds(1));
-        if !fresh_enough || !satisfies(&context, &authentication, self.now) {
+        if !fresh_enough || !satisfies(&context, authentication, self.now) {
             return self.redirect_error(
                 engine,
                 &context,
@@ -737,47 +746,44 @@ impl AuthorizeFlow {
         target: MatchedRedirectUri,
         consent: Option<Consent>,
     ) -> Step {
-        let Some(authentication) = context.authentication.clone() else {
+        let Some(authentication) = context.authentication else {
             return Step::Login(Box::new(context));
         };
-        // Item 22: offline_access only with consent and a code (both hold here).
-        let scope = ostium_scope::oidc::without_unpermitted_offline_access(
-            context.scope.clone(),
-            true,
-            true,
-        );
-        let code = self.entropy.primary_secret();
-        let record = CodeRecord {
-            grant: self.entropy.grant_id(),
-            details: Arc::new(GrantDetails {
-                client_id: context.client_id.clone(),
-                authentication: Some(authentication),
-                scope,
-                authorization_details: context.authorization_details.clone(),
-                claims: context.claims.clone(),
-                resources: context.resources.clone(),
-            }),
-            redirect_uri: context
-                .redirect_uri
-                .as_ref()
-                .map(|uri| uri.as_str().to_owned()),
-            code_challenge: context.code_challenge.clone(),
-            nonce: context.nonce.clone(),
-            dpop_jkt: context.dpop_jkt.clone(),
-            issued_at: self.now,
-            expires_at: self.now.saturating_add(engine.config().lifetimes.code),
+        let (Some(code), Some(grant)) = (self.entropy.primary_secret(), self.entropy.grant_id())
+        else {
+            return error_page(500, "no randomness was drawn for this code");
         };
         let Ok(wire_code) = AuthorizationCode::parse(&code) else {
             return error_page(500, "minted code is not a valid code");
         };
         let response = AuthorizationResponse::code(
             wire_code,
-            context.state.clone(),
+            context.state,
             Some(engine.config().issuer.clone()),
         );
         let response = match response.deliver(&target, &context.response_mode) {
             Ok(response) => response,
             Err(error) => return error_page(400, &error.to_string()),
+        };
+        // Item 22: offline_access only with consent and a code (both hold here).
+        let scope =
+            ostium_scope::oidc::without_unpermitted_offline_access(context.scope, true, true);
+        let record = CodeRecord {
+            grant,
+            details: Arc::new(GrantDetails {
+                client_id: context.client_id,
+                authentication: Some(authentication),
+                scope,
+                authorization_details: context.authorization_details,
+                claims: context.claims,
+                resources: context.resources,
+            }),
+            redirect_uri: context.redirect_uri.map(|uri| uri.as_str().to_owned()),
+            code_challenge: context.code_challenge,
+            nonce: context.nonce,
+            dpop_jkt: context.dpop_jkt,
+            issued_at: self.now,
+            expires_at: self.now.saturating_add(engine.config().lifetimes.code),
         };
         let mut writes = vec![Write::Code(SecretHash::of(&code), Box::new(record))];
         if let Some(consent) = consent {

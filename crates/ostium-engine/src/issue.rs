@@ -34,7 +34,7 @@ pub(crate) struct MintedAccess {
 pub(crate) fn access_token(
     engine: &Engine,
     now: OffsetDateTime,
-    entropy: &Entropy,
+    entropy: &mut Entropy,
     client: &Client,
     grant: GrantId,
     details: &Arc<GrantDetails>,
@@ -44,7 +44,9 @@ pub(crate) fn access_token(
     let expires_in = u64::try_from(lifetime.whole_seconds()).unwrap_or(0);
     match client.access_token_format {
         AccessTokenFormat::Opaque => {
-            let token = entropy.primary_secret();
+            let token = entropy
+                .primary_secret()
+                .ok_or_else(|| server_error("no randomness was drawn for this token"))?;
             let record = AccessRecord {
                 grant,
                 details: details.clone(),
@@ -95,7 +97,7 @@ fn jwt_access_token(
     engine: &Engine,
     now: OffsetDateTime,
     expires_at: OffsetDateTime,
-    entropy: &Entropy,
+    entropy: &mut Entropy,
     details: &GrantDetails,
 ) -> Result<String, ErrorResponse<TokenErrorCode>> {
     let config = engine.config();
@@ -115,7 +117,9 @@ fn jwt_access_token(
         sub: authentication.map_or(details.client_id.as_str(), |a| a.subject.as_str()),
         client_id: details.client_id.as_str(),
         iat: now.unix_timestamp(),
-        jti: entropy.jti(),
+        jti: entropy
+            .jti()
+            .ok_or_else(|| server_error("no randomness was drawn for this token"))?,
         scope: (!details.scope.is_empty()).then(|| details.scope.to_string()),
         authorization_details: details.authorization_details.as_ref(),
         auth_time: authentication.map(|a| a.auth_time.unix_timestamp()),
@@ -212,12 +216,15 @@ pub(crate) fn half_hash(algorithm: Algorithm, value: &str) -> String {
 pub(crate) fn refresh_token(
     engine: &Engine,
     now: OffsetDateTime,
-    entropy: &Entropy,
+    entropy: &mut Entropy,
     grant: GrantId,
     generation: u64,
     details: Arc<GrantDetails>,
     family_issued_at: OffsetDateTime,
-) -> (String, RefreshRecord) {
+) -> Result<(String, RefreshRecord), ErrorResponse<TokenErrorCode>> {
+    let secret = entropy
+        .refresh_secret()
+        .ok_or_else(|| server_error("no randomness was drawn for this token"))?;
     let record = RefreshRecord {
         grant,
         generation,
@@ -225,7 +232,7 @@ pub(crate) fn refresh_token(
         issued_at: family_issued_at,
         expires_at: now.saturating_add(engine.config().lifetimes.refresh_token),
     };
-    (entropy.refresh_secret(), record)
+    Ok((secret, record))
 }
 
 /// Assembles the token response (RFC 6749 §5.1).

@@ -13,6 +13,7 @@
 //!    authorization endpoint takes it atomically.
 
 use ostium_messages::authorization::ResponseType;
+use ostium_messages::client_auth::ClientAuthentication;
 use ostium_messages::par::{PushedAuthorizationRequest, PushedAuthorizationResponse};
 use ostium_messages::redirect_uri::select_redirect_uri;
 use ostium_messages::values::AbsoluteUri;
@@ -60,14 +61,17 @@ impl Engine {
         now: OffsetDateTime,
         rng: &mut (impl SecureRng + ?Sized),
     ) -> Step {
-        let parsed = match PushedAuthorizationRequest::parse(request) {
+        let mut parsed = match PushedAuthorizationRequest::parse(request) {
             Ok(parsed) => parsed,
             Err(error) => return self.token_error(&error),
         };
-        let Ok(entropy) = Entropy::draw(rng) else {
+        let Ok(entropy) = Entropy::draw(rng, Entropy::REQUEST_URI) else {
             return self.token_error(&server_error("randomness unavailable"));
         };
-        let (authenticating, progress) = Authenticating::start(parsed.client_auth.clone());
+        let (authenticating, progress) = Authenticating::start(std::mem::replace(
+            &mut parsed.client_auth,
+            ClientAuthentication::Unidentified,
+        ));
         let flow = ParFlow {
             now,
             entropy,
@@ -107,7 +111,9 @@ impl ParFlow {
         if let Err(error) = check(engine, &client, &self.request) {
             return engine.token_error(&error);
         }
-        let secret = self.entropy.primary_secret();
+        let Some(secret) = self.entropy.primary_secret() else {
+            return engine.token_error(&server_error("no randomness was drawn for this request"));
+        };
         let lifetime = engine.config().lifetimes.pushed_request;
         let Ok(request_uri) = AbsoluteUri::parse(&format!("{REQUEST_URI_PREFIX}{secret}")) else {
             return engine.token_error(&server_error("minted request_uri is not a URI"));

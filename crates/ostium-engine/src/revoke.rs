@@ -11,6 +11,7 @@
 
 use std::sync::Arc;
 
+use ostium_messages::client_auth::ClientAuthentication;
 use ostium_messages::revocation::{TokenOperationRequest, revocation_success};
 use ostium_messages::{ErrorResponse, HttpRequest, TokenErrorCode};
 use time::OffsetDateTime;
@@ -44,11 +45,14 @@ enum Stage {
 impl Engine {
     /// Handles a revocation request (RFC 7009 §2.1).
     pub fn revoke(&self, request: &HttpRequest<'_>, now: OffsetDateTime) -> Step {
-        let parsed = match TokenOperationRequest::parse(request) {
+        let mut parsed = match TokenOperationRequest::parse(request) {
             Ok(parsed) => parsed,
             Err(error) => return self.token_error(&error),
         };
-        let (authenticating, progress) = Authenticating::start(parsed.client_auth.clone());
+        let (authenticating, progress) = Authenticating::start(std::mem::replace(
+            &mut parsed.client_auth,
+            ClientAuthentication::Unidentified,
+        ));
         let flow = RevokeFlow {
             now,
             request: parsed,

@@ -129,55 +129,99 @@ impl<'de> Deserialize<'de> for GrantId {
     }
 }
 
-/// The randomness one endpoint call needs, drawn from the caller's generator in a single call.
+/// The randomness one endpoint call may mint from, drawn from the caller's generator in a single
+/// call of only the octets the call can use.
 ///
-/// An OS randomness call costs about as much as a SHA-256 of a short input, so each endpoint call
-/// draws everything it might mint at once, up front: one primary secret (a code or an access
-/// token), one refresh token, one grant id and one `jti`. Each has its own field, so no value can be
-/// handed out twice and nothing can run past the end.
+/// Two slots, each handed out **at most once** (a second take yields `None`, which the caller
+/// turns into `server_error`; no octet can be used twice):
+///
+/// | slot | octets | used for (exactly one per call) |
+/// |---|---|---|
+/// | primary | 32 | the code, the opaque access token, or a `request_uri`; for a JWT access token (whose token is the JWT) its `jti` |
+/// | secondary | 16 or 32 | the refresh token (32), or a new grant's id (16) where no refresh token is minted (authorization endpoint, `client_credentials`) |
 pub(crate) struct Entropy {
-    primary: [u8; SECRET_OCTETS],
-    refresh: [u8; SECRET_OCTETS],
-    grant: [u8; GRANT_ID_OCTETS],
-    jti: [u8; GRANT_ID_OCTETS],
+    pool: [u8; ENTROPY_OCTETS],
+    drawn: usize,
+    primary_taken: bool,
+    secondary_taken: bool,
 }
 
+/// The most one call draws: a primary and a full secondary slot.
+const ENTROPY_OCTETS: usize = 2 * SECRET_OCTETS;
+
 impl Entropy {
-    pub(crate) fn draw(rng: &mut (impl SecureRng + ?Sized)) -> Result<Self, RandomFailure> {
-        let mut pool = [0u8; 2 * SECRET_OCTETS + 2 * GRANT_ID_OCTETS];
-        rng.fill(&mut pool)?;
-        let (primary, rest) = pool.split_at(SECRET_OCTETS);
-        let (refresh, rest) = rest.split_at(SECRET_OCTETS);
-        let (grant, jti) = rest.split_at(GRANT_ID_OCTETS);
-        // The lengths are constants that add up to the pool's size.
-        let array = |slice: &[u8]| <[u8; SECRET_OCTETS]>::try_from(slice).unwrap_or_default();
-        let id = |slice: &[u8]| <[u8; GRANT_ID_OCTETS]>::try_from(slice).unwrap_or_default();
+    /// For the authorization endpoint: a code and its grant id (48 octets).
+    pub(crate) const CODE: usize = SECRET_OCTETS + GRANT_ID_OCTETS;
+    /// For the token endpoint: an access token and a refresh token or grant id (64 octets).
+    pub(crate) const TOKENS: usize = 2 * SECRET_OCTETS;
+    /// For the pushed authorization endpoint: a `request_uri` (32 octets).
+    pub(crate) const REQUEST_URI: usize = SECRET_OCTETS;
+
+    /// Draws `octets` (one of the constants above) in one call to `rng`.
+    pub(crate) fn draw(
+        rng: &mut (impl SecureRng + ?Sized),
+        octets: usize,
+    ) -> Result<Self, RandomFailure> {
+        let mut pool = [0u8; ENTROPY_OCTETS];
+        let drawn = octets.min(ENTROPY_OCTETS);
+        rng.fill(pool.get_mut(..drawn).unwrap_or_default())?;
         Ok(Self {
-            primary: array(primary),
-            refresh: array(refresh),
-            grant: id(grant),
-            jti: id(jti),
+            pool,
+            drawn,
+            primary_taken: false,
+            secondary_taken: false,
         })
     }
 
-    /// The code (authorization endpoint) or access token (token endpoint): 43 characters.
-    pub(crate) fn primary_secret(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.primary)
+    /// No randomness: for a call that cannot mint anything (every take yields `None`).
+    pub(crate) fn none() -> Self {
+        Self {
+            pool: [0u8; ENTROPY_OCTETS],
+            drawn: 0,
+            primary_taken: true,
+            secondary_taken: true,
+        }
+    }
+
+    fn primary<const N: usize>(&mut self) -> Option<[u8; N]> {
+        if self.primary_taken || self.drawn < SECRET_OCTETS || N > SECRET_OCTETS {
+            return None;
+        }
+        self.primary_taken = true;
+        self.pool.get(..N)?.try_into().ok()
+    }
+
+    fn secondary<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let end = SECRET_OCTETS.checked_add(N)?;
+        if self.secondary_taken || self.drawn < end || N > SECRET_OCTETS {
+            return None;
+        }
+        self.secondary_taken = true;
+        self.pool.get(SECRET_OCTETS..end)?.try_into().ok()
+    }
+
+    /// The code (authorization endpoint), opaque access token (token endpoint) or `request_uri`
+    /// secret (PAR): 43 characters.
+    pub(crate) fn primary_secret(&mut self) -> Option<String> {
+        self.primary::<SECRET_OCTETS>()
+            .map(|octets| URL_SAFE_NO_PAD.encode(octets))
     }
 
     /// The refresh token: 43 characters.
-    pub(crate) fn refresh_secret(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.refresh)
+    pub(crate) fn refresh_secret(&mut self) -> Option<String> {
+        self.secondary::<SECRET_OCTETS>()
+            .map(|octets| URL_SAFE_NO_PAD.encode(octets))
     }
 
     /// The grant identifier for a new grant.
-    pub(crate) fn grant_id(&self) -> GrantId {
-        GrantId(self.grant)
+    pub(crate) fn grant_id(&mut self) -> Option<GrantId> {
+        self.secondary::<GRANT_ID_OCTETS>().map(GrantId)
     }
 
-    /// A `jti` for a JWT: 16 octets, base64url (22 characters).
-    pub(crate) fn jti(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.jti)
+    /// A `jti` for a JWT access token: 16 octets, base64url (22 characters).
+    pub(crate) fn jti(&mut self) -> Option<String> {
+        self.primary::<GRANT_ID_OCTETS>()
+            .map(|octets| URL_SAFE_NO_PAD.encode(octets))
     }
 }
 
@@ -188,13 +232,67 @@ mod tests {
 
     #[test]
     fn secrets_are_43_characters_and_distinct() {
-        let entropy = Entropy::draw(&mut SeededRng::new(1)).unwrap();
-        let (a, b) = (entropy.primary_secret(), entropy.refresh_secret());
-        assert_eq!((a.len(), b.len(), entropy.jti().len()), (43, 43, 22));
+        let mut entropy = Entropy::draw(&mut SeededRng::new(1), Entropy::TOKENS).unwrap();
+        let (a, b) = (
+            entropy.primary_secret().unwrap(),
+            entropy.refresh_secret().unwrap(),
+        );
+        assert_eq!((a.len(), b.len()), (43, 43));
         assert_ne!(a, b);
-        assert_ne!(entropy.grant_id().as_bytes(), &[0u8; 16]);
-        let other = Entropy::draw(&mut SeededRng::new(2)).unwrap();
-        assert_ne!(other.primary_secret(), a);
+        let mut other = Entropy::draw(&mut SeededRng::new(2), Entropy::TOKENS).unwrap();
+        assert_ne!(other.primary_secret().unwrap(), a);
+        let mut jwt = Entropy::draw(&mut SeededRng::new(3), Entropy::TOKENS).unwrap();
+        assert_eq!(jwt.jti().unwrap().len(), 22);
+    }
+
+    /// Each slot is handed out once: a second use, or a use the draw did not pay for, is `None`
+    /// (never the same octets again, never zeros).
+    #[test]
+    fn each_slot_is_used_at_most_once() {
+        let mut entropy = Entropy::draw(&mut SeededRng::new(4), Entropy::CODE).unwrap();
+        assert!(entropy.primary_secret().is_some());
+        assert!(entropy.primary_secret().is_none());
+        assert!(entropy.jti().is_none());
+        // 48 octets: a grant id fits in the secondary slot, a refresh token does not.
+        assert!(entropy.refresh_secret().is_none());
+        let grant = entropy.grant_id().unwrap();
+        assert_ne!(grant.as_bytes(), &[0u8; 16]);
+        assert!(entropy.grant_id().is_none());
+
+        let mut tokens = Entropy::draw(&mut SeededRng::new(4), Entropy::TOKENS).unwrap();
+        assert!(tokens.refresh_secret().is_some());
+        assert!(
+            tokens.grant_id().is_none(),
+            "a refresh token and a grant id share a slot"
+        );
+        let mut request_uri = Entropy::draw(&mut SeededRng::new(5), Entropy::REQUEST_URI).unwrap();
+        assert!(request_uri.grant_id().is_none());
+        assert!(request_uri.primary_secret().is_some());
+        let mut none = Entropy::none();
+        assert!(none.primary_secret().is_none() && none.grant_id().is_none());
+    }
+
+    /// Only the octets a call can use are drawn.
+    #[test]
+    fn draws_only_what_the_endpoint_mints() {
+        struct Counting(usize);
+        impl SecureRng for Counting {
+            fn fill(&mut self, dest: &mut [u8]) -> Result<(), RandomFailure> {
+                self.0 += dest.len();
+                dest.fill(1);
+                Ok(())
+            }
+        }
+        let mut rng = Counting(0);
+        for (octets, expected) in [
+            (Entropy::CODE, 48),
+            (Entropy::TOKENS, 64),
+            (Entropy::REQUEST_URI, 32),
+        ] {
+            rng.0 = 0;
+            Entropy::draw(&mut rng, octets).unwrap();
+            assert_eq!(rng.0, expected);
+        }
     }
 
     #[test]
@@ -208,8 +306,8 @@ mod tests {
 
     #[test]
     fn identifiers_round_trip_through_serde() {
-        let entropy = Entropy::draw(&mut SeededRng::new(2)).unwrap();
-        let grant = entropy.grant_id();
+        let mut entropy = Entropy::draw(&mut SeededRng::new(2), Entropy::CODE).unwrap();
+        let grant = entropy.grant_id().unwrap();
         let json = serde_json::to_string(&grant).unwrap();
         assert_eq!(serde_json::from_str::<GrantId>(&json).unwrap(), grant);
         let hash = SecretHash::of("x");

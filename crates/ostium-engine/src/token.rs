@@ -13,6 +13,7 @@
 
 use std::sync::Arc;
 
+use ostium_messages::client_auth::ClientAuthentication;
 use ostium_messages::token::{Grant, TokenRequest};
 use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode, TokenResponse};
 use ostium_pkce::verify_exchange;
@@ -69,14 +70,17 @@ impl Engine {
         now: OffsetDateTime,
         rng: &mut (impl SecureRng + ?Sized),
     ) -> Step {
-        let parsed = match TokenRequest::parse(request) {
+        let mut parsed = match TokenRequest::parse(request) {
             Ok(parsed) => parsed,
             Err(error) => return self.token_error(&error),
         };
-        let Ok(entropy) = Entropy::draw(rng) else {
+        let Ok(entropy) = Entropy::draw(rng, Entropy::TOKENS) else {
             return self.token_error(&server_error("randomness unavailable"));
         };
-        let (authenticating, progress) = Authenticating::start(parsed.client_auth.clone());
+        let (authenticating, progress) = Authenticating::start(std::mem::replace(
+            &mut parsed.client_auth,
+            ClientAuthentication::Unidentified,
+        ));
         let flow = TokenFlow {
             now,
             entropy,
@@ -224,11 +228,11 @@ impl TokenFlow {
         self.suspend(Effect::TakeCode(hash))
     }
 
-    fn redeem_code(self, engine: &Engine, client: &Client, record: CodeRecord) -> Step {
+    fn redeem_code(mut self, engine: &Engine, client: &Client, record: CodeRecord) -> Step {
         let Grant::AuthorizationCode {
-            code,
             redirect_uri,
             code_verifier,
+            ..
         } = &self.request.grant
         else {
             return engine.token_error(&server_error("unexpected grant"));
@@ -272,7 +276,7 @@ impl TokenFlow {
             &record.details,
             refresh,
             record.nonce.as_ref(),
-            Some(code.as_str()),
+            true,
         );
         match issued {
             Ok(issuing) => self.write(issuing),
@@ -333,10 +337,10 @@ impl TokenFlow {
             RefreshRotation::Never => false,
         } || in_grace;
 
-        let access = match issue::access_token(
+        let mut access = match issue::access_token(
             engine,
             self.now,
-            &self.entropy,
+            &mut self.entropy,
             client,
             record.grant,
             &access_details,
@@ -358,25 +362,24 @@ impl TokenFlow {
         } else {
             None
         };
-        let presented = match &self.request.grant {
-            Grant::RefreshToken { refresh_token, .. } => refresh_token.as_str().to_owned(),
-            _ => String::new(),
-        };
-        let mut writes: Vec<Write> = access.write.clone().into_iter().collect();
+        let writes: Vec<Write> = access.write.take().into_iter().collect();
         let (refresh_secret, rotation) = if rotate {
             let generation = record
                 .generation
                 .saturating_add(if in_grace { 2 } else { 1 });
             let expected_generation = generation.saturating_sub(1);
-            let (secret, new) = issue::refresh_token(
+            let (secret, new) = match issue::refresh_token(
                 engine,
                 self.now,
-                &self.entropy,
+                &mut self.entropy,
                 record.grant,
                 generation,
                 Arc::clone(&record.details),
                 record.issued_at,
-            );
+            ) {
+                Ok(minted) => minted,
+                Err(error) => return engine.token_error(&error),
+            };
             let effect = Effect::RotateRefresh {
                 grant: record.grant,
                 expected_generation,
@@ -386,6 +389,11 @@ impl TokenFlow {
             };
             (secret, Some(effect))
         } else {
+            // Without rotation the presented refresh token stays valid and is returned as is.
+            let presented = match &self.request.grant {
+                Grant::RefreshToken { refresh_token, .. } => refresh_token.as_str().to_owned(),
+                _ => String::new(),
+            };
             (presented, None)
         };
         let response = match issue::response(
@@ -400,7 +408,7 @@ impl TokenFlow {
         };
         let issuing = Issuing {
             grant: record.grant,
-            writes: std::mem::take(&mut writes),
+            writes,
             response,
         };
         match rotation {
@@ -412,7 +420,7 @@ impl TokenFlow {
         }
     }
 
-    fn client_credentials(self, engine: &Engine, client: &Client) -> Step {
+    fn client_credentials(mut self, engine: &Engine, client: &Client) -> Step {
         let Grant::ClientCredentials { scope: requested } = &self.request.grant else {
             return engine.token_error(&server_error("unexpected grant"));
         };
@@ -443,24 +451,19 @@ impl TokenFlow {
                 ),
             );
         }
+        // A new grant, which never gets a refresh token (RFC 6749 §4.4.3).
+        let Some(grant) = self.entropy.grant_id() else {
+            return engine.token_error(&server_error("no randomness was drawn for this grant"));
+        };
         let details = Arc::new(GrantDetails {
             client_id: client.id.clone(),
             authentication: None,
-            scope: granted.scope().clone(),
+            scope: granted.into_scope(),
             authorization_details: self.request.authorization_details.clone(),
             claims: None,
             resources: self.request.resource.clone(),
         });
-        // RFC 6749 §4.4.3: no refresh token for client credentials.
-        match self.issue(
-            engine,
-            client,
-            self.entropy.grant_id(),
-            &details,
-            false,
-            None,
-            None,
-        ) {
+        match self.issue(engine, client, grant, &details, false, None, false) {
             Ok(issuing) => self.write(issuing),
             Err(error) => engine.token_error(&error),
         }
@@ -469,27 +472,29 @@ impl TokenFlow {
     /// Mints an access token, optionally a first refresh token and an ID token.
     #[allow(clippy::too_many_arguments)]
     fn issue(
-        &self,
+        &mut self,
         engine: &Engine,
         client: &Client,
         grant: GrantId,
         details: &Arc<GrantDetails>,
         refresh: bool,
         nonce: Option<&ostium_messages::values::Nonce>,
-        code: Option<&str>,
+        from_code: bool,
     ) -> Result<Issuing, ErrorResponse<TokenErrorCode>> {
-        let access = issue::access_token(engine, self.now, &self.entropy, client, grant, details)?;
-        let mut writes: Vec<Write> = access.write.clone().into_iter().collect();
+        let mut access =
+            issue::access_token(engine, self.now, &mut self.entropy, client, grant, details)?;
+        let mut writes = Vec::with_capacity(2);
+        writes.extend(access.write.take());
         let refresh_secret = if refresh {
             let (secret, record) = issue::refresh_token(
                 engine,
                 self.now,
-                &self.entropy,
+                &mut self.entropy,
                 grant,
                 0,
                 Arc::clone(details),
                 self.now,
-            );
+            )?;
             writes.push(Write::RefreshToken(
                 SecretHash::of(&secret),
                 Box::new(record),
@@ -500,7 +505,7 @@ impl TokenFlow {
         };
         // Item 41: a code from an `openid` request yields an ID token. `c_hash` is for hybrid
         // responses only; the code flow's ID token binds the access token (`at_hash`).
-        let id_token = if details.is_openid() && code.is_some() {
+        let id_token = if details.is_openid() && from_code {
             let binding = IdTokenBinding {
                 nonce,
                 access_token: Some(&access.token),

@@ -30,15 +30,52 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct State {
     clients: HashMap<ClientId, Arc<Client>>,
-    codes: HashMap<SecretHash, CodeSlot>,
-    access_tokens: HashMap<SecretHash, AccessRecord>,
-    refresh_tokens: HashMap<SecretHash, RefreshRecord>,
-    families: HashMap<GrantId, Family>,
-    revoked_grants: HashMap<GrantId, ()>,
+    codes: HashMap<SecretHash, CodeSlot, RandomKeys>,
+    access_tokens: HashMap<SecretHash, AccessRecord, RandomKeys>,
+    refresh_tokens: HashMap<SecretHash, RefreshRecord, RandomKeys>,
+    families: HashMap<GrantId, Family, RandomKeys>,
+    revoked_grants: HashMap<GrantId, (), RandomKeys>,
     jtis: HashMap<(String, String), OffsetDateTime>,
     consents: HashMap<(Subject, ClientId), Consent>,
     claims: HashMap<Subject, serde_json::Map<String, serde_json::Value>>,
-    pushed: HashMap<SecretHash, PushedRecord>,
+    pushed: HashMap<SecretHash, PushedRecord, RandomKeys>,
+}
+
+/// Hashing for keys that are already uniformly distributed: SHA-256 hashes of secrets and random
+/// grant ids. Their first eight octets are as good a table hash as any keyed hash would give, so
+/// SipHash's work is skipped. An attacker chooses only the *presented* secrets, whose hashes land
+/// uniformly; the stored keys, which shape the table, come from the server's own randomness.
+/// Never use it for keys an attacker chooses directly (`jti`s, subjects).
+#[derive(Clone, Copy, Debug, Default)]
+struct RandomKeys;
+
+impl std::hash::BuildHasher for RandomKeys {
+    type Hasher = FirstOctets;
+
+    fn build_hasher(&self) -> FirstOctets {
+        FirstOctets(0)
+    }
+}
+
+/// The [`RandomKeys`] hasher: the first eight octets written (a slice's length prefix, written
+/// through `write_usize`, carries nothing and is ignored).
+#[derive(Debug)]
+struct FirstOctets(u64);
+
+impl std::hash::Hasher for FirstOctets {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut word = [0u8; 8];
+        for (slot, byte) in word.iter_mut().zip(bytes) {
+            *slot = *byte;
+        }
+        self.0 ^= u64::from_le_bytes(word);
+    }
+
+    fn write_usize(&mut self, _length_prefix: usize) {}
 }
 
 #[derive(Debug)]
@@ -118,7 +155,7 @@ impl MemoryStore {
         state.pushed.retain(|_, record| record.expires_at > now);
         // A grant's family state (generation, revocation) matters only while a record of the
         // grant remains; forget the rest, or the store grows by one entry per grant forever.
-        let mut live = std::collections::HashSet::new();
+        let mut live = std::collections::HashSet::with_hasher(RandomKeys);
         for slot in state.codes.values() {
             live.insert(match slot {
                 CodeSlot::Live(record) => record.grant,
@@ -342,5 +379,30 @@ impl AsyncStore for MemoryStore {
         effect: Effect,
     ) -> impl std::future::Future<Output = Result<Outcome, StoreError>> + Send {
         std::future::ready(Store::execute(self, effect))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::BuildHasher;
+
+    use super::*;
+
+    #[test]
+    fn random_keys_hash_by_their_leading_octets() {
+        let a = SecretHash::of("code-a");
+        let b = SecretHash::of("code-b");
+        let leading = |hash: &SecretHash| {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&hash.as_bytes()[..8]);
+            u64::from_le_bytes(word)
+        };
+        assert_eq!(RandomKeys.hash_one(a), leading(&a));
+        assert_ne!(RandomKeys.hash_one(a), RandomKeys.hash_one(b));
+        let grant = GrantId::from_bytes([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+        assert_eq!(
+            RandomKeys.hash_one(grant),
+            u64::from_le_bytes([1, 2, 3, 4, 5, 6, 7, 8])
+        );
     }
 }
