@@ -466,6 +466,26 @@ impl<C: ErrorCode> ErrorResponse<C> {
         self.error.status()
     }
 
+    /// The JSON body (RFC 6749 §5.2): the bytes serde_json writes for `self`, without serde.
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        let code = self.error.as_str();
+        let description = self
+            .error_description
+            .as_ref()
+            .map(ErrorDescription::as_str);
+        let uri = self.error_uri.as_ref().map(ErrorUri::as_str);
+        let capacity = 64 + code.len() + description.map_or(0, str::len) + uri.map_or(0, str::len);
+        let mut object = crate::json::ObjectWriter::with_capacity(capacity);
+        object.string("error", &code);
+        if let Some(description) = description {
+            object.string("error_description", description);
+        }
+        if let Some(uri) = uri {
+            object.string("error_uri", uri);
+        }
+        object.finish()
+    }
+
     /// The parameters in wire order: `error`, then `error_description` and `error_uri` if set.
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let mut pairs = vec![("error", self.error.as_str().into_owned())];
@@ -627,5 +647,19 @@ mod tests {
         assert_eq!(parsed.error, TokenErrorCode::SlowDown);
         assert_eq!(parsed.error_description.unwrap().as_str(), "bad ?x?");
         assert_eq!(parsed.error_uri, None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn error_bodies_are_written_as_serde_json_writes_them(
+            code in "invalid_grant|invalid_client|(\\PC|[\\x00-\\x1f\"\\\\]){0,12}",
+            description in proptest::option::of("(\\PC|[\\x00-\\x1f\"\\\\]){0,40}"),
+            uri in proptest::option::of("https://[a-z]{1,5}\\.example/[ -~]{0,10}"),
+        ) {
+            let mut error = ErrorResponse::new(TokenErrorCode::from_wire(&code));
+            error.error_description = description.as_deref().map(ErrorDescription::sanitized);
+            error.error_uri = uri.and_then(|uri| ErrorUri::new(uri).ok());
+            proptest::prop_assert_eq!(error.to_json(), serde_json::to_vec(&error).unwrap());
+        }
     }
 }

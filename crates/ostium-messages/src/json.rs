@@ -1,4 +1,5 @@
-//! JSON bodies: bounded parsing and the error it reports.
+//! JSON bodies: bounded parsing and the error it reports, and a writer for the responses written
+//! on every request (RFC 8259 §4, §7), which produces serde_json's compact bytes.
 
 use std::fmt;
 
@@ -50,6 +51,152 @@ pub(crate) fn to_vec<T: serde::Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec())
 }
 
+/// A JSON object written member by member into one buffer, with exactly the bytes serde_json's
+/// compact serializer writes for the same members: strings escaped as serde_json escapes them
+/// (`\"`, `\\`, the short escapes of `\b \t \n \f \r`, `\u00xx` in lowercase for the other
+/// controls; nothing else), integers in decimal, any other value through serde_json itself.
+pub(crate) struct ObjectWriter {
+    out: Vec<u8>,
+    empty: bool,
+}
+
+impl ObjectWriter {
+    /// An object whose members take about `capacity` bytes.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        let mut out = Vec::with_capacity(capacity);
+        out.push(b'{');
+        Self { out, empty: true }
+    }
+
+    fn name(&mut self, name: &str) {
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        push_string(&mut self.out, name);
+        self.out.push(b':');
+    }
+
+    /// A string member.
+    pub(crate) fn string(&mut self, name: &str, value: &str) {
+        self.name(name);
+        push_string(&mut self.out, value);
+    }
+
+    /// A string member made of `parts` joined by single spaces (a scope, RFC 6749 §3.3).
+    pub(crate) fn words<'a>(&mut self, name: &str, parts: impl Iterator<Item = &'a str>) {
+        self.name(name);
+        self.out.push(b'"');
+        for (index, part) in parts.enumerate() {
+            if index > 0 {
+                self.out.push(b' ');
+            }
+            push_escaped(&mut self.out, part);
+        }
+        self.out.push(b'"');
+    }
+
+    /// An integer member.
+    pub(crate) fn integer(&mut self, name: &str, value: u64) {
+        self.name(name);
+        let mut digits = [0u8; 20];
+        let mut rest = value;
+        let mut length = 0;
+        for slot in digits.iter_mut().rev() {
+            // `rest % 10` is a single digit.
+            *slot = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            length += 1;
+            if rest == 0 {
+                break;
+            }
+        }
+        let start = digits.len() - length;
+        self.out
+            .extend_from_slice(digits.get(start..).unwrap_or_default());
+    }
+
+    /// A member of any serializable value, written by serde_json.
+    ///
+    /// # Errors
+    ///
+    /// serde_json's, when `value` does not serialize (the object is then unusable).
+    pub(crate) fn value<T: serde::Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), serde_json::Error> {
+        self.name(name);
+        serde_json::to_writer(&mut self.out, value)
+    }
+
+    /// The object's bytes.
+    pub(crate) fn finish(mut self) -> Vec<u8> {
+        self.out.push(b'}');
+        self.out
+    }
+}
+
+/// Appends `text` as a JSON string.
+fn push_string(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    push_escaped(out, text);
+    out.push(b'"');
+}
+
+/// Appends `text` escaped as serde_json escapes string contents, copying the runs between
+/// escapes as slices; eight bytes are checked at a time while none needs escaping.
+fn push_escaped(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let word = bytes
+            .get(at..at + 8)
+            .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok());
+        if word.is_some_and(|word| !any_needs_escape(u64::from_le_bytes(word))) {
+            at += 8;
+            continue;
+        }
+        let b = bytes.get(at).copied().unwrap_or_default();
+        if let Some(escape) = escape(b) {
+            out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
+            out.extend_from_slice(escape.as_bytes());
+            start = at + 1;
+        }
+        at += 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+}
+
+/// Whether any of the eight bytes of `word` is a control character, `"` or `\` (no false
+/// negatives; the bytes of a flagged word are then looked at one by one).
+fn any_needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |word: u64, n: u64| word.wrapping_sub(ONES * n) & !word & HIGHS;
+    let zero = |word: u64| below(word, 1);
+    below(word, 0x20)
+        | zero(word ^ (ONES * u64::from(b'"')))
+        | zero(word ^ (ONES * u64::from(b'\\')))
+        != 0
+}
+
+/// serde_json's escape for `b`, if it has one.
+fn escape(b: u8) -> Option<&'static str> {
+    const CONTROLS: [&str; 32] = [
+        "\\u0000", "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
+        "\\b", "\\t", "\\n", "\\u000b", "\\f", "\\r", "\\u000e", "\\u000f", "\\u0010", "\\u0011",
+        "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017", "\\u0018", "\\u0019",
+        "\\u001a", "\\u001b", "\\u001c", "\\u001d", "\\u001e", "\\u001f",
+    ];
+    match b {
+        b'"' => Some("\\\""),
+        b'\\' => Some("\\\\"),
+        _ => CONTROLS.get(usize::from(b)).copied(),
+    }
+}
+
 /// Checks a JSON `Content-Type` (`application/json`, any parameters).
 ///
 /// # Errors
@@ -95,5 +242,53 @@ mod tests {
         assert!(check_json_content_type(Some("application/json; charset=utf-8")).is_ok());
         assert!(check_json_content_type(Some("text/json")).is_err());
         assert!(check_json_content_type(None).is_err());
+    }
+
+    fn written(text: &str) -> String {
+        let mut object = ObjectWriter::with_capacity(0);
+        object.string(text, text);
+        String::from_utf8(object.finish()).unwrap()
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let every_ascii: String = (0u8..0x80).map(char::from).collect();
+        for text in [
+            "",
+            "plain",
+            "a\"b\\c",
+            "\u{7f}\u{e9}\u{2713}\u{1F600}",
+            &every_ascii,
+            &every_ascii.repeat(3)[5..],
+        ] {
+            let expected = serde_json::to_string(&std::collections::BTreeMap::from([(text, text)]));
+            assert_eq!(written(text), expected.unwrap(), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn objects_are_written_as_serde_json_writes_them(
+            text in "(\\PC|[\\x00-\\x1f\"\\\\]){0,40}",
+            words in proptest::collection::vec("[ -~]{0,5}", 0..4),
+            integer: u64,
+        ) {
+            let mut object = ObjectWriter::with_capacity(0);
+            object.string(&text, &text);
+            object.words("words", words.iter().map(String::as_str));
+            object.integer("integer", integer);
+            object.value("value", &text).unwrap();
+            let mut expected = serde_json::Map::new();
+            expected.insert(text.clone(), text.clone().into());
+            let written = String::from_utf8(object.finish()).unwrap();
+            let expected = format!(
+                "{{{},\"words\":{},\"integer\":{},\"value\":{}}}",
+                &serde_json::to_string(&expected).unwrap()[1..].trim_end_matches('}'),
+                serde_json::to_string(&words.join(" ")).unwrap(),
+                integer,
+                serde_json::to_string(&text).unwrap(),
+            );
+            proptest::prop_assert_eq!(written, expected);
+        }
     }
 }

@@ -66,11 +66,16 @@ impl HttpResponse {
     /// (RFC 6749 §5.1; also right for introspection, registration and every response that may
     /// hold a secret).
     pub fn json<T: Serialize>(status: u16, body: &T) -> Self {
+        Self::json_bytes(status, crate::json::to_vec(body))
+    }
+
+    /// [`json`](Self::json) with the body already written.
+    pub(crate) fn json_bytes(status: u16, body: Vec<u8>) -> Self {
         Self::new(status)
             .with_header(header::CONTENT_TYPE, "application/json")
             .with_header(header::CACHE_CONTROL, "no-store")
             .with_header(header::PRAGMA, "no-cache")
-            .with_body(crate::json::to_vec(body))
+            .with_body(body)
     }
 
     /// A back-channel error response (RFC 6749 §5.2): 400 JSON, except `invalid_client`, which
@@ -78,7 +83,7 @@ impl HttpResponse {
     /// RFC 9110 §15.5.2, and RFC 6749 §5.2 requires it when the client used the Authorization
     /// header). 5xx codes keep their status.
     pub fn token_error(error: &ErrorResponse<TokenErrorCode>, realm: &str) -> Self {
-        let response = Self::json(error.status(), error);
+        let response = Self::json_bytes(error.status(), error.to_json());
         if error.error == TokenErrorCode::InvalidClient {
             response.with_header(
                 header::WWW_AUTHENTICATE,

@@ -687,7 +687,50 @@ impl TokenResponse {
     /// The 200 JSON response with `Cache-Control: no-store` and `Pragma: no-cache`
     /// (RFC 6749 §5.1; checklist item 37).
     pub fn to_response(&self) -> HttpResponse {
-        HttpResponse::json(200, self)
+        let body = self.to_json().unwrap_or_else(|_| crate::json::to_vec(self));
+        HttpResponse::json_bytes(200, body)
+    }
+
+    /// The JSON body, member by member: the bytes serde_json writes for `self`.
+    fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let text = |value: Option<&str>| value.map_or(0, str::len);
+        let scope = self.scope.as_ref().map_or(0, |scope| {
+            scope.iter().map(|token| token.as_str().len() + 1).sum()
+        });
+        // The members' names, quotes and separators take under 128 bytes; values that need
+        // escaping, `authorization_details` and extension members grow the buffer.
+        let capacity = 128
+            + self.access_token.as_str().len()
+            + self.token_type.as_str().len()
+            + text(self.refresh_token.as_ref().map(RefreshToken::as_str))
+            + scope
+            + text(self.id_token.as_ref().map(TokenString::as_str))
+            + text(self.issued_token_type.as_deref());
+        let mut object = crate::json::ObjectWriter::with_capacity(capacity);
+        object.string("access_token", self.access_token.as_str());
+        object.string("token_type", self.token_type.as_str());
+        if let Some(expires_in) = self.expires_in {
+            object.integer("expires_in", expires_in);
+        }
+        if let Some(refresh_token) = &self.refresh_token {
+            object.string("refresh_token", refresh_token.as_str());
+        }
+        if let Some(scope) = &self.scope {
+            object.words("scope", scope.iter().map(|token| token.as_str()));
+        }
+        if let Some(id_token) = &self.id_token {
+            object.string("id_token", id_token.as_str());
+        }
+        if let Some(issued_token_type) = &self.issued_token_type {
+            object.string("issued_token_type", issued_token_type);
+        }
+        if let Some(details) = &self.authorization_details {
+            object.value("authorization_details", details)?;
+        }
+        for (name, value) in &self.extra {
+            object.value(name, value)?;
+        }
+        Ok(object.finish())
     }
 
     /// Parses a token response strictly.
@@ -1088,6 +1131,65 @@ mod tests {
                     TokenRequest::from_params(&params, client_auth)
                 });
             proptest::prop_assert_eq!(TokenRequest::parse(&request), reference);
+        }
+    }
+
+    /// JSON values for extension members, including awkward strings and nesting.
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            "(\\PC|[\\x00-\\x1f\"\\\\]){0,12}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::btree_map(".{0,4}", inner, 0..4)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn responses_are_written_as_serde_json_writes_them(
+            access_token in "[ -~]{1,40}",
+            token_type in "(\\PC|[\\x00-\\x1f\"\\\\]){0,8}",
+            expires_in: Option<u64>,
+            refresh_token in proptest::option::of("[ -~]{1,40}"),
+            scope in proptest::option::of("[a-z:/]{1,6}( [a-z:/]{1,6}){0,3}"),
+            id_token in proptest::option::of("[ -~]{1,1200}"),
+            issued_token_type in proptest::option::of("(\\PC|[\\x00-\\x1f\"\\\\]){0,20}"),
+            details: bool,
+            extra in proptest::collection::btree_map(
+                proptest::prop_oneof![
+                    proptest::string::string_regex(".{0,6}").unwrap(),
+                    proptest::string::string_regex("access_token").unwrap(),
+                ],
+                json_value(),
+                0..4,
+            ),
+        ) {
+            let mut response = TokenResponse::new(
+                AccessToken::parse(&access_token).unwrap(),
+                TokenType::from_wire(&token_type),
+            );
+            response.expires_in = expires_in;
+            response.refresh_token = refresh_token.map(|v| RefreshToken::parse(&v).unwrap());
+            response.scope = scope.map(|v| Scope::parse(&v).unwrap_or_else(|_| Scope::parse("a").unwrap()));
+            response.id_token = id_token.map(|v| TokenString::parse(&v).unwrap());
+            response.issued_token_type = issued_token_type;
+            response.authorization_details = details.then(|| {
+                AuthorizationDetails::parse(r#"[{"type":"payment","amount":"1.0","locations":["https://a.example/"]}]"#)
+                    .unwrap()
+            });
+            response.extra = extra;
+            let written = response.to_response();
+            proptest::prop_assert_eq!(written.body(), &serde_json::to_vec(&response).unwrap()[..]);
+            proptest::prop_assert_eq!(written, HttpResponse::json(200, &response));
         }
     }
 }
