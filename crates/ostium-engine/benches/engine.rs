@@ -8,9 +8,13 @@
 //! form body) and ends with the response; oxide-auth's share includes parsing that request into
 //! its `simple::request::Request` (what its web frontends do), Ostium's includes its own parser.
 //! In the full flow the client's part (check `state`, build the token request from the redirect)
-//! is timed too, with the same small function for both. Both sides draw real OS randomness
-//! (`ring::rand::SystemRandom` / oxide-auth's `OsRng`); the `*_fast_rng` variants swap in a
-//! non-secure splitmix64 generator to show the cost apart from the OS calls. Every [`CHUNK`]
+//! is timed too, with the same small function for both. Both sides draw secure randomness the
+//! way each is meant to be run: Ostium from `ostium_rand::KeyErasureRng` over
+//! `ring::rand::SystemRandom` (the generator its documentation recommends for servers: ChaCha20
+//! keyed and reseeded from the OS), oxide-auth from `OsRng` (its `RandomGenerator`, one OS call per
+//! token). `ostium_os_per_call` draws straight from `SystemRandom` (one OS call per endpoint
+//! call) instead; the `*_fast_rng` variants swap in a non-secure splitmix64 generator on both
+//! sides to show the cost apart from randomness. Every [`CHUNK`]
 //! iterations, outside the timed region, both stores are emptied of codes and tokens while
 //! keeping their tables' capacity (a long-running server's steady state, not a store growing from
 //! empty). Each call's outcome is checked (status, `state`, the code or token it carries), and the
@@ -52,7 +56,7 @@ use ostium_messages::authorization::AuthorizationRequest;
 use ostium_messages::redirect_uri::{RedirectUri, RegisteredRedirectUri};
 use ostium_messages::values::{ClientId, Issuer};
 use ostium_messages::{HttpRequest, HttpResponse, TokenRequest};
-use ostium_rand::{RandomFailure, SecureRng};
+use ostium_rand::{KeyErasureRng, RandomFailure, SecureRng};
 use ostium_scope::{ClientScope, Scope};
 use ostium_testkit::FixedClock;
 use oxide_auth::endpoint::{
@@ -968,11 +972,13 @@ fn engine(c: &mut Criterion) {
     let raw =
         EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap();
 
-    let mut ostium = Ostium::new(key.clone(), system_random());
+    let mut ostium = Ostium::new(key.clone(), KeyErasureRng::new(system_random()).unwrap());
+    let mut ostium_os = Ostium::new(key.clone(), system_random());
     let mut ostium_fast = Ostium::new(key.clone(), FastRng(7));
     let mut oxide = Oxide::new(|| RandomGenerator::new(TOKEN_OCTETS));
     let mut oxide_fast = Oxide::new(|| FastTag(FastRng(11)));
     check_ostium(&mut ostium);
+    check_ostium(&mut ostium_os);
     check_ostium(&mut ostium_fast);
     check_oxide(&mut oxide);
     check_oxide(&mut oxide_fast);
@@ -1032,6 +1038,15 @@ fn engine(c: &mut Criterion) {
             paired(&mut raw_sign, |n| ostium.measure_flow(n, true)),
         );
         report(
+            "full_flow (Ostium drawing from SystemRandom per call)",
+            "ostium_os_per_call",
+            "oxide_auth",
+            paired(
+                |n| ostium_os.measure_flow(n, false),
+                |n| oxide.measure_flow(n),
+            ),
+        );
+        report(
             "full_flow (fast rng on both sides)",
             "ostium_fast_rng",
             "oxide_auth_fast_rng",
@@ -1065,6 +1080,9 @@ fn engine(c: &mut Criterion) {
         b.iter_custom(|n| ostium.measure_flow(n, false))
     });
     group.bench_function("oxide_auth", |b| b.iter_custom(|n| oxide.measure_flow(n)));
+    group.bench_function("ostium_os_per_call", |b| {
+        b.iter_custom(|n| ostium_os.measure_flow(n, false))
+    });
     group.bench_function("ostium_fast_rng", |b| {
         b.iter_custom(|n| ostium_fast.measure_flow(n, false))
     });
@@ -1135,9 +1153,11 @@ fn engine(c: &mut Criterion) {
     group.bench_function("parse_redirect_uri", |b| {
         b.iter_custom(|n| timed_simple(n, || RedirectUri::parse(black_box(REDIRECT)).is_ok()))
     });
-    // One OS randomness call of the size each side draws: Ostium 96 octets per endpoint call
-    // (`Entropy`), oxide-auth 32 per code or token (`RandomGenerator::new(32)`).
-    for octets in [96usize, 32] {
+    // One randomness draw of the sizes each side makes: Ostium 48 octets (authorization
+    // endpoint) or 64 (token endpoint) per call, oxide-auth 32 per code or token
+    // (`RandomGenerator::new(32)`); from the OS directly, and from Ostium's server generator.
+    let mut key_erasure = KeyErasureRng::new(system_random()).unwrap();
+    for octets in [64usize, 48, 32] {
         let mut buffer = vec![0u8; octets];
         group.bench_function(format!("os_randomness_{octets}_octets"), |b| {
             b.iter_custom(|n| {
@@ -1145,6 +1165,9 @@ fn engine(c: &mut Criterion) {
                     ring::rand::SecureRandom::fill(&rng, black_box(&mut buffer)).is_ok()
                 })
             })
+        });
+        group.bench_function(format!("key_erasure_rng_{octets}_octets"), |b| {
+            b.iter_custom(|n| timed_simple(n, || key_erasure.fill(black_box(&mut buffer)).is_ok()))
         });
     }
     let secret = URL_SAFE_NO_PAD.encode([9u8; 32]);

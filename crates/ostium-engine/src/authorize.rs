@@ -249,7 +249,7 @@ impl Engine {
                 Err(_) => return error_page(500, "the server could not generate randomness"),
             },
         };
-        let flow = AuthorizeFlow {
+        let flow = Box::new(AuthorizeFlow {
             now,
             entropy,
             stage: Stage::LoadingClient {
@@ -257,7 +257,7 @@ impl Engine {
                 session: session.cloned(),
                 pushed,
             },
-        };
+        });
         flow.suspend(Effect::Client(client_id))
     }
 
@@ -298,14 +298,14 @@ impl Engine {
             return error_page(500, "the server could not generate randomness");
         };
         let client_id = context.client_id.clone();
-        let flow = AuthorizeFlow {
+        let flow = Box::new(AuthorizeFlow {
             now,
             entropy,
             stage: Stage::ReloadingClient {
                 context: Box::new(context),
                 next,
             },
-        };
+        });
         flow.suspend(Effect::Client(client_id))
     }
 }
@@ -354,11 +354,15 @@ fn error(code: AuthorizationErrorCode, text: &str) -> ErrorResponse<Authorizatio
 }
 
 impl AuthorizeFlow {
-    fn suspend(self, effect: Effect) -> Step {
+    fn suspend(self: Box<Self>, effect: Effect) -> Step {
         Step::Effect(Pending::new(effect, self))
     }
 
-    pub(crate) fn resume(mut self, engine: &Engine, outcome: Result<Outcome, StoreError>) -> Step {
+    pub(crate) fn resume(
+        mut self: Box<Self>,
+        engine: &Engine,
+        outcome: Result<Outcome, StoreError>,
+    ) -> Step {
         let Ok(outcome) = outcome else {
             return error_page(500, "the server's storage is unavailable");
         };
@@ -448,7 +452,7 @@ impl AuthorizeFlow {
     }
 
     fn start(
-        self,
+        self: Box<Self>,
         engine: &Engine,
         parsed: Result<
             Box<AuthorizationRequest>,
@@ -654,7 +658,7 @@ impl AuthorizeFlow {
     }
 
     fn after_login(
-        mut self,
+        mut self: Box<Self>,
         engine: &Engine,
         context: Box<AuthorizationContext>,
         target: MatchedRedirectUri,
@@ -688,7 +692,7 @@ impl AuthorizeFlow {
     }
 
     fn decide(
-        self,
+        self: Box<Self>,
         engine: &Engine,
         mut context: Box<AuthorizationContext>,
         target: MatchedRedirectUri,
@@ -740,7 +744,7 @@ impl AuthorizeFlow {
     }
 
     fn issue_code(
-        mut self,
+        mut self: Box<Self>,
         engine: &Engine,
         context: AuthorizationContext,
         target: MatchedRedirectUri,

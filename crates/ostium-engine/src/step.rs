@@ -94,15 +94,15 @@ impl From<ParFlow> for Flow {
     }
 }
 
-impl From<AuthorizeFlow> for Flow {
-    fn from(flow: AuthorizeFlow) -> Self {
-        Self::Authorize(Box::new(flow))
+impl From<Box<AuthorizeFlow>> for Flow {
+    fn from(flow: Box<AuthorizeFlow>) -> Self {
+        Self::Authorize(flow)
     }
 }
 
-impl From<TokenFlow> for Flow {
-    fn from(flow: TokenFlow) -> Self {
-        Self::Token(Box::new(flow))
+impl From<Box<TokenFlow>> for Flow {
+    fn from(flow: Box<TokenFlow>) -> Self {
+        Self::Token(flow)
     }
 }
 

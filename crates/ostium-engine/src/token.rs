@@ -81,12 +81,12 @@ impl Engine {
             &mut parsed.client_auth,
             ClientAuthentication::Unidentified,
         ));
-        let flow = TokenFlow {
+        let flow = Box::new(TokenFlow {
             now,
             entropy,
             request: parsed,
             stage: Stage::Authenticating(authenticating),
-        };
+        });
         flow.after_authentication(self, progress)
     }
 
@@ -99,7 +99,11 @@ impl Engine {
 }
 
 impl TokenFlow {
-    pub(crate) fn resume(mut self, engine: &Engine, outcome: Result<Outcome, StoreError>) -> Step {
+    pub(crate) fn resume(
+        mut self: Box<Self>,
+        engine: &Engine,
+        outcome: Result<Outcome, StoreError>,
+    ) -> Step {
         let Ok(outcome) = outcome else {
             return engine.token_error(&server_error("storage unavailable"));
         };
@@ -159,16 +163,16 @@ impl TokenFlow {
         }
     }
 
-    fn suspend(self, effect: Effect) -> Step {
+    fn suspend(self: Box<Self>, effect: Effect) -> Step {
         Step::Effect(Pending::new(effect, self))
     }
 
-    fn revoke(mut self, grant: GrantId, text: &'static str) -> Step {
+    fn revoke(mut self: Box<Self>, grant: GrantId, text: &'static str) -> Step {
         self.stage = Stage::RevokingFamily(text);
         self.suspend(Effect::RevokeFamily(grant))
     }
 
-    fn write(mut self, issuing: Issuing) -> Step {
+    fn write(mut self: Box<Self>, issuing: Issuing) -> Step {
         if issuing.writes.is_empty() {
             return Step::Respond(issuing.response.to_response());
         }
@@ -176,7 +180,7 @@ impl TokenFlow {
         self.suspend(Effect::Write(issuing.writes))
     }
 
-    fn after_authentication(mut self, engine: &Engine, progress: Progress) -> Step {
+    fn after_authentication(mut self: Box<Self>, engine: &Engine, progress: Progress) -> Step {
         let client = match progress {
             Progress::Need(effect) => return self.suspend(effect),
             Progress::Failed(error) => return engine.token_error(&error),
@@ -228,7 +232,12 @@ impl TokenFlow {
         self.suspend(Effect::TakeCode(hash))
     }
 
-    fn redeem_code(mut self, engine: &Engine, client: &Client, record: CodeRecord) -> Step {
+    fn redeem_code(
+        mut self: Box<Self>,
+        engine: &Engine,
+        client: &Client,
+        record: CodeRecord,
+    ) -> Step {
         let Grant::AuthorizationCode {
             redirect_uri,
             code_verifier,
@@ -285,7 +294,7 @@ impl TokenFlow {
     }
 
     fn refresh(
-        mut self,
+        mut self: Box<Self>,
         engine: &Engine,
         client: &Client,
         record: RefreshRecord,
@@ -420,7 +429,7 @@ impl TokenFlow {
         }
     }
 
-    fn client_credentials(mut self, engine: &Engine, client: &Client) -> Step {
+    fn client_credentials(mut self: Box<Self>, engine: &Engine, client: &Client) -> Step {
         let Grant::ClientCredentials { scope: requested } = &self.request.grant else {
             return engine.token_error(&server_error("unexpected grant"));
         };
