@@ -118,7 +118,7 @@ impl ScopePattern {
     #[must_use]
     pub fn token(&self, path: &ResourcePath) -> ScopeToken {
         // The prefix and every character a `ResourcePath` may hold are NQCHARs, and neither is empty.
-        ScopeToken::from_checked(format!("{}{}", self.prefix(), path.as_str()))
+        ScopeToken::from_checked_str(&format!("{}{}", self.prefix(), path.as_str()))
     }
 
     /// The well-formed paths `granted` holds for this pattern.

@@ -1,8 +1,11 @@
 //! A single scope token, valid by construction (RFC 6749 §3.3).
 
-use std::borrow::{Borrow, Cow};
+use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Whether `byte` is an `NQCHAR` of RFC 6749 Appendix A: `%x21 / %x23-5B / %x5D-7E`, that is, printable
 /// ASCII except space, `"` and `\`.
@@ -25,8 +28,28 @@ pub const fn is_nqchar(byte: u8) -> bool {
 /// assert!(ScopeToken::new("two words").is_err());
 /// # Ok::<(), ostium_scope::ScopeTokenError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ScopeToken(Cow<'static, str>);
+///
+/// Cloning is cheap: a token holds either a `&'static str` (literals, and the scopes OpenID Connect
+/// defines, which parsing recognizes) or a shared `Arc<str>`, so the scopes copied from a request into
+/// a grant, its tokens and its responses share one allocation per token.
+#[derive(Clone)]
+pub struct ScopeToken(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+/// Tokens parsing maps to a static string instead of allocating: those of OIDC Core §5.4 and §11.
+const WELL_KNOWN: [&str; 6] = [
+    "openid",
+    "profile",
+    "email",
+    "address",
+    "phone",
+    "offline_access",
+];
 
 impl ScopeToken {
     /// Parses one scope token (RFC 6749 §3.3).
@@ -36,10 +59,10 @@ impl ScopeToken {
     /// [`ScopeTokenError::Empty`] for the empty string, [`ScopeTokenError::ForbiddenCharacter`] for the
     /// first character that is not an `NQCHAR` (space, `"`, `\`, a control character or anything
     /// outside ASCII).
-    pub fn new(token: impl Into<String>) -> Result<Self, ScopeTokenError> {
-        let token = token.into();
-        check(&token)?;
-        Ok(Self(Cow::Owned(token)))
+    pub fn new(token: impl AsRef<str>) -> Result<Self, ScopeTokenError> {
+        let token = token.as_ref();
+        check(token)?;
+        Ok(Self::from_checked_str(token))
     }
 
     /// A token from a string literal, checked at compile time when used in a `const`.
@@ -70,25 +93,31 @@ impl ScopeToken {
             );
             i += 1;
         }
-        Self(Cow::Borrowed(token))
+        Self(Repr::Static(token))
     }
 
     /// A token from text the caller has already established to be `1*NQCHAR`.
-    pub(crate) fn from_checked(token: String) -> Self {
-        debug_assert!(check(&token).is_ok(), "not a scope token: {token:?}");
-        Self(Cow::Owned(token))
+    pub(crate) fn from_checked_str(token: &str) -> Self {
+        debug_assert!(check(token).is_ok(), "not a scope token: {token:?}");
+        match WELL_KNOWN.iter().find(|known| **known == token) {
+            Some(known) => Self(Repr::Static(known)),
+            None => Self(Repr::Shared(Arc::from(token))),
+        }
     }
 
     /// The token as a string slice.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            Repr::Static(token) => token,
+            Repr::Shared(token) => token,
+        }
     }
 
     /// The token as an owned string.
     #[must_use]
     pub fn into_string(self) -> String {
-        self.0.into_owned()
+        self.as_str().to_owned()
     }
 }
 
@@ -164,6 +193,32 @@ impl AsRef<str> for ScopeToken {
 
 // `Eq`, `Ord` and `Hash` of `ScopeToken` are those of the string it holds, as `Borrow` requires; this
 // lets a `Scope` be queried with a plain `&str`.
+impl PartialEq for ScopeToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for ScopeToken {}
+
+impl PartialOrd for ScopeToken {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ScopeToken {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Hash for ScopeToken {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
 impl Borrow<str> for ScopeToken {
     fn borrow(&self) -> &str {
         self.as_str()
@@ -190,7 +245,7 @@ impl serde::Serialize for ScopeToken {
 
 impl<'de> serde::Deserialize<'de> for ScopeToken {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let token = String::deserialize(deserializer)?;
+        let token = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
         Self::new(token).map_err(serde::de::Error::custom)
     }
 }
@@ -229,6 +284,48 @@ impl std::error::Error for ScopeTokenError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Static, well-known and shared tokens with the same text are the same token: equal, in the
+    /// same order position and with the same hash, as `Borrow<str>` requires.
+    #[test]
+    fn representation_does_not_change_identity() {
+        use std::collections::hash_map::DefaultHasher;
+        let hash = |token: &ScopeToken| {
+            let mut hasher = DefaultHasher::new();
+            token.hash(&mut hasher);
+            hasher.finish()
+        };
+        let str_hash = |text: &str| {
+            let mut hasher = DefaultHasher::new();
+            text.hash(&mut hasher);
+            hasher.finish()
+        };
+        for text in ["openid", "files:read"] {
+            let literal = ScopeToken::from_static(if text == "openid" {
+                "openid"
+            } else {
+                "files:read"
+            });
+            let parsed = ScopeToken::new(text).unwrap();
+            let owned = ScopeToken::try_from(text.to_owned()).unwrap();
+            assert_eq!(literal, parsed);
+            assert_eq!(parsed, owned);
+            assert_eq!(literal.cmp(&owned), Ordering::Equal);
+            assert_eq!(hash(&literal), hash(&owned));
+            assert_eq!(hash(&parsed), str_hash(text));
+            assert_eq!(parsed.clone().into_string(), text);
+        }
+        assert!(matches!(
+            ScopeToken::new("openid").unwrap().0,
+            Repr::Static(_)
+        ));
+        assert!(matches!(
+            ScopeToken::new("read").unwrap().0,
+            Repr::Shared(_)
+        ));
+        assert!(ScopeToken::new("a").unwrap() < ScopeToken::new("openid").unwrap());
+        assert!(ScopeToken::new("openid").unwrap() < ScopeToken::new("z").unwrap());
+    }
 
     #[test]
     fn nqchar_is_exactly_the_rfc_ranges() {

@@ -41,7 +41,7 @@ proptest! {
 
     #[test]
     fn token_display_parse_round_trip(token in any_token()) {
-        prop_assert_eq!(ScopeToken::new(token.to_string()).unwrap(), token.clone());
+        prop_assert_eq!(ScopeToken::new(token.as_str()).unwrap(), token.clone());
         let json = serde_json::to_string(&token).unwrap();
         prop_assert_eq!(serde_json::from_str::<ScopeToken>(&json).unwrap(), token);
     }
