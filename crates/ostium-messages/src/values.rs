@@ -105,6 +105,17 @@ macro_rules! vschar_string {
             }
         }
 
+        /// Checks like [`parse`](Self::parse), keeping the string's allocation (for values
+        /// just minted, such as a server's new token).
+        impl TryFrom<String> for $name {
+            type Error = ValueError;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                check_vschar($what, &value, $max)?;
+                Ok(Self(value))
+            }
+        }
+
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(&self.0)
@@ -403,6 +414,14 @@ mod tests {
             })
         );
         assert!(State::parse("caf\u{e9}").is_err());
+        // The owned form applies the same rules.
+        for text in ["s6BhdRkqt3", "", "a\nb", "caf\u{e9}"] {
+            assert_eq!(
+                State::try_from(text.to_owned()),
+                State::parse(text),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
