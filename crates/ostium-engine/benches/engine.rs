@@ -344,7 +344,7 @@ impl<R: SecureRng> Ostium<R> {
     }
 
     /// The consent page's approval: the redirect back to the client.
-    fn approve(&mut self, context: AuthorizationContext) -> Option<HttpResponse> {
+    fn approve(&mut self, context: Box<AuthorizationContext>) -> Option<HttpResponse> {
         let decision = ConsentDecision::Approve {
             scope: None,
             remember: false,
@@ -359,7 +359,7 @@ impl<R: SecureRng> Ostium<R> {
     /// is a success (303 with `state`).
     fn redeem_body(&mut self, query: &str, verifier: &str) -> Option<String> {
         let context = self.ask_consent(query)?;
-        let response = self.approve(*context)?;
+        let response = self.approve(context)?;
         if response.status() != 303 {
             return None;
         }
@@ -493,7 +493,7 @@ impl<R: SecureRng> Ostium<R> {
                 ostium.recycle(n);
                 let query = ostium.query.clone();
                 (0..n)
-                    .map(|_| *ostium.ask_consent(&query).unwrap())
+                    .map(|_| ostium.ask_consent(&query).unwrap())
                     .collect()
             },
             |ostium, context| {
@@ -874,7 +874,7 @@ fn count_allocations(key: &Jwk) {
     let mut context = None;
     let asked = allocations(|| context = ostium.ask_consent(&query));
     let approved = allocations(|| {
-        ostium.approve(*context.unwrap()).unwrap();
+        ostium.approve(context.unwrap()).unwrap();
     });
     println!(
         "allocations per authorization request to consent prompt: Ostium {} ({} B); \

@@ -264,32 +264,35 @@ impl Engine {
     /// Continues a request after the user logged in (answering [`Step::Login`]).
     ///
     /// `authentication` describes the login that just happened; its `auth_time` must not be
-    /// older than the request when re-authentication was demanded.
+    /// older than the request when re-authentication was demanded. `context` is the one the
+    /// [`Step::Login`] carried, boxed as it came or not.
     pub fn logged_in(
         &self,
-        mut context: AuthorizationContext,
+        context: impl Into<Box<AuthorizationContext>>,
         authentication: Authentication,
         now: OffsetDateTime,
         rng: &mut (impl SecureRng + ?Sized),
     ) -> Step {
+        let mut context = context.into();
         context.authentication = Some(authentication);
         self.continue_context(context, Next::CheckConsent, now, rng)
     }
 
     /// Continues a request with the user's consent decision (answering [`Step::Consent`]).
+    /// `context` is the one the step carried, boxed as it came or not.
     pub fn consented(
         &self,
-        context: AuthorizationContext,
+        context: impl Into<Box<AuthorizationContext>>,
         decision: ConsentDecision,
         now: OffsetDateTime,
         rng: &mut (impl SecureRng + ?Sized),
     ) -> Step {
-        self.continue_context(context, Next::Decide(decision), now, rng)
+        self.continue_context(context.into(), Next::Decide(decision), now, rng)
     }
 
     fn continue_context(
         &self,
-        context: AuthorizationContext,
+        context: Box<AuthorizationContext>,
         next: Next,
         now: OffsetDateTime,
         rng: &mut (impl SecureRng + ?Sized),
@@ -301,10 +304,7 @@ impl Engine {
         let flow = Box::new(AuthorizeFlow {
             now,
             entropy,
-            stage: Stage::ReloadingClient {
-                context: Box::new(context),
-                next,
-            },
+            stage: Stage::ReloadingClient { context, next },
         });
         flow.suspend(Effect::Client(client_id))
     }
@@ -757,7 +757,8 @@ impl AuthorizeFlow {
         else {
             return error_page(500, "no randomness was drawn for this code");
         };
-        let Ok(wire_code) = AuthorizationCode::parse(&code) else {
+        let code_hash = SecretHash::of(&code);
+        let Ok(wire_code) = AuthorizationCode::try_from(code) else {
             return error_page(500, "minted code is not a valid code");
         };
         let response = AuthorizationResponse::code(
@@ -789,7 +790,7 @@ impl AuthorizeFlow {
             issued_at: self.now,
             expires_at: self.now.saturating_add(engine.config().lifetimes.code),
         };
-        let mut writes = vec![Write::Code(SecretHash::of(&code), Box::new(record))];
+        let mut writes = vec![Write::Code(code_hash, Box::new(record))];
         if let Some(consent) = consent {
             writes.push(Write::Consent(Box::new(consent)));
         }

@@ -237,28 +237,27 @@ pub(crate) fn refresh_token(
 
 /// Assembles the token response (RFC 6749 §5.1).
 pub(crate) fn response(
-    access: &MintedAccess,
-    refresh_token: Option<&str>,
+    access: MintedAccess,
+    refresh_token: Option<String>,
     scope: &Scope,
     authorization_details: Option<&AuthorizationDetails>,
     id_token: Option<String>,
 ) -> Result<TokenResponse, ErrorResponse<TokenErrorCode>> {
     let invalid = |_| server_error("minted token is not a valid token string");
     let mut response = TokenResponse::new(
-        AccessToken::parse(&access.token).map_err(invalid)?,
+        AccessToken::try_from(access.token).map_err(invalid)?,
         TokenType::Bearer,
     );
     response.expires_in = Some(access.expires_in);
     response.refresh_token = refresh_token
-        .map(RefreshToken::parse)
+        .map(RefreshToken::try_from)
         .transpose()
         .map_err(invalid)?;
     // Always sent: it is correct whether or not it differs from the request (RFC 6749 §5.1).
     response.scope = (!scope.is_empty()).then(|| scope.clone());
     response.authorization_details = authorization_details.cloned();
     response.id_token = id_token
-        .as_deref()
-        .map(TokenString::parse)
+        .map(TokenString::try_from)
         .transpose()
         .map_err(invalid)?;
     Ok(response)

@@ -406,8 +406,8 @@ impl TokenFlow {
             (presented, None)
         };
         let response = match issue::response(
-            &access,
-            Some(&refresh_secret),
+            access,
+            Some(refresh_secret),
             &access_details.scope,
             access_details.authorization_details.as_ref(),
             id_token,
@@ -525,8 +525,8 @@ impl TokenFlow {
             None
         };
         let response = issue::response(
-            &access,
-            refresh_secret.as_deref(),
+            access,
+            refresh_secret,
             &details.scope,
             details.authorization_details.as_ref(),
             id_token,
