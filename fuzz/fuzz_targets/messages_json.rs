@@ -1,5 +1,5 @@
-//! Every JSON message: never panics on any body, and what parses strictly serializes back to a
-//! value that parses to the same thing.
+//! Every JSON message: never panics on any body, what parses strictly serializes back to a
+//! value that parses to the same thing, and the direct writers write serde_json's bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,6 +13,7 @@ use ostium_messages::registration::{ClientInformation, ClientMetadata};
 use ostium_messages::{ErrorResponse, Leniency, TokenErrorCode, TokenResponse};
 
 fuzz_target!(|data: &[u8]| {
+    ostium_messages::fuzzing::check_json_writers(data);
     if let Ok(response) = TokenResponse::parse_json(data) {
         let written = response.to_response();
         assert_eq!(

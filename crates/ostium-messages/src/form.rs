@@ -2,60 +2,99 @@
 //! Appendix B): strict decoding, and the byte serializer `url`'s `form_urlencoded` uses, written
 //! in runs.
 //!
-//! Both directions work on runs: the bytes up to the next one that needs work (`%` or `+` when
-//! decoding, anything outside `*-._` and ASCII alphanumerics when encoding) are copied as one
-//! slice. The output is byte for byte what the straightforward per-byte code produced (the tests
+//! Both directions work on runs: the bytes up to the next one that needs work (`&`, `=`, `%` or
+//! `+` when decoding, found eight at a time; anything outside `*-._` and ASCII alphanumerics when
+//! encoding) are copied as one slice. The output is byte for byte what the straightforward per-byte code produced (the tests
 //! at the bottom, and the `messages_params` fuzz target, compare them).
 
 use crate::params::ParamsError;
 
-/// Decodes `+` to space and `%HH` to its byte, appending to `out`. `base` is the component's
-/// offset in the whole input, for the error.
+/// Decodes one name or value of `input`, starting at `from`, appending to `out`: `+` becomes a
+/// space and `%HH` its byte. A value ends at the next `&`; a name (`name` true) at the next `=`
+/// or `&`. Byte offsets are offsets in `input`.
 ///
-/// Returns whether a `%` escape was decoded (only then can the output stop being UTF-8 where the
-/// input was).
+/// Returns where the component ends (the offset of that `=` or `&`, or `input.len()`) and
+/// whether a `%` escape was decoded (only then can the output stop being UTF-8 where the input
+/// was).
 ///
 /// # Errors
 ///
 /// [`ParamsError::MalformedPercentEncoding`] at the first `%` not followed by two hexadecimal
 /// digits.
-pub(crate) fn decode_into(
+pub(crate) fn decode_component(
     out: &mut Vec<u8>,
-    component: &[u8],
-    base: usize,
-) -> Result<bool, ParamsError> {
-    let mut rest = component;
+    input: &[u8],
+    from: usize,
+    name: bool,
+) -> Result<(usize, bool), ParamsError> {
+    // `run` starts the bytes not yet copied, all literal.
+    let mut run = from;
+    let mut at = from;
     let mut escaped = false;
+    let copy_run = |out: &mut Vec<u8>, run: usize, at: usize| {
+        out.extend_from_slice(input.get(run..at).unwrap_or_default());
+    };
     loop {
-        let Some(special) = rest.iter().position(|&b| b == b'%' || b == b'+') else {
-            out.extend_from_slice(rest);
-            return Ok(escaped);
-        };
-        let (run, tail) = rest.split_at_checked(special).unwrap_or((rest, &[]));
-        out.extend_from_slice(run);
-        rest = match tail {
-            [b'+', after @ ..] => {
-                out.push(b' ');
-                after
+        at = next_special(input, at);
+        match input.get(at) {
+            None | Some(b'&') => {
+                copy_run(out, run, at);
+                return Ok((at, escaped));
             }
-            [b'%', high, low, after @ ..] => match (hex(*high), hex(*low)) {
-                (Some(high), Some(low)) => {
-                    out.push(high << 4 | low);
-                    escaped = true;
-                    after
-                }
-                _ => return Err(malformed(component, tail, base)),
-            },
-            _ => return Err(malformed(component, tail, base)),
-        };
+            Some(b'=') if name => {
+                copy_run(out, run, at);
+                return Ok((at, escaped));
+            }
+            // Further `=` belong to the value.
+            Some(b'=') => at += 1,
+            Some(b'+') => {
+                copy_run(out, run, at);
+                out.push(b' ');
+                at += 1;
+                run = at;
+            }
+            Some(_) => {
+                let digit = |offset: usize| input.get(at + offset).copied().and_then(hex);
+                let (Some(high), Some(low)) = (digit(1), digit(2)) else {
+                    return Err(ParamsError::MalformedPercentEncoding { at });
+                };
+                copy_run(out, run, at);
+                out.push(high << 4 | low);
+                escaped = true;
+                at += 3;
+                run = at;
+            }
+        }
     }
 }
 
-/// The error for the `%` that starts `tail`, a suffix of `component`.
-fn malformed(component: &[u8], tail: &[u8], base: usize) -> ParamsError {
-    ParamsError::MalformedPercentEncoding {
-        at: base + (component.len() - tail.len()),
+/// The offset of the first `&`, `=`, `%` or `+` at or after `at`, or `input.len()`; eight bytes
+/// are looked at in one step.
+fn next_special(input: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A high bit for each zero byte of `word`; the lowest one is exact (borrows only make
+    // spurious bits above a zero byte).
+    let zeros = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    while let Some(chunk) = input.get(at..at + 8) {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        let found = zeros(word ^ (ONES * u64::from(b'&')))
+            | zeros(word ^ (ONES * u64::from(b'=')))
+            | zeros(word ^ (ONES * u64::from(b'%')))
+            | zeros(word ^ (ONES * u64::from(b'+')));
+        if found != 0 {
+            // At most 7: the byte's index in the little-endian word.
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
     }
+    while let Some(b) = input.get(at) {
+        if matches!(b, b'&' | b'=' | b'%' | b'+') {
+            return at;
+        }
+        at += 1;
+    }
+    at
 }
 
 fn hex(b: u8) -> Option<u8> {

@@ -30,3 +30,29 @@ pub fn check_params(input: &[u8]) {
 pub fn check_redirect_uri(uri: &str) {
     crate::redirect_uri::check_against_url(uri);
 }
+
+/// Checks the direct JSON writers on whatever token response or token error `body` parses to
+/// (strictly or leniently): the bytes serde_json writes for the same value.
+///
+/// # Panics
+///
+/// On any disagreement: that is the finding.
+#[allow(clippy::panic, clippy::unwrap_used)]
+pub fn check_json_writers(body: &[u8]) {
+    use crate::{ErrorResponse, HttpResponse, Leniency, TokenErrorCode, TokenResponse};
+    let responses = [
+        TokenResponse::parse_json(body).ok(),
+        TokenResponse::parse_json_lenient(body, Leniency::ALL).ok(),
+    ];
+    for response in responses.into_iter().flatten() {
+        let expected = serde_json::to_vec(&response).unwrap();
+        assert_eq!(response.to_response().body(), &expected[..]);
+    }
+    if let Ok(error) = ErrorResponse::<TokenErrorCode>::parse_json_lenient(body) {
+        let expected = serde_json::to_vec(&error).unwrap();
+        assert_eq!(
+            HttpResponse::token_error(&error, "as").body(),
+            &expected[..]
+        );
+    }
+}

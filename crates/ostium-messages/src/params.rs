@@ -224,8 +224,9 @@ impl Params {
         Self::decode(body, is_utf8, limits)
     }
 
-    /// Splits at `&` and `=`, decodes, checks the limits and drops empty pairs; `is_utf8` says
-    /// that `input` is known to be UTF-8, so that only components with `%` escapes need a check.
+    /// Splits at `&` and `=` while decoding (one pass), checks the limits and drops empty pairs;
+    /// `is_utf8` says that `input` is known to be UTF-8, so that only components with `%` escapes
+    /// need a check.
     ///
     /// The checks run per pair in this order, and the first that fails is the error: too many
     /// pairs, the name's escapes, the value's escapes, the decoded lengths, the name's UTF-8, the
@@ -239,12 +240,12 @@ impl Params {
         let pieces = input.iter().filter(|&&b| b == b'&').count() + 1;
         let mut text = Vec::with_capacity(input.len());
         let mut pairs = Vec::with_capacity(pieces.min(limits.max_params));
-        let mut offset = 0;
         let mut count = 0usize;
-        for piece in input.split(|&b| b == b'&') {
-            let at = offset;
-            offset += piece.len() + 1;
-            if piece.is_empty() {
+        // `at` starts a piece: the bytes up to the next `&`.
+        let mut at = 0;
+        while at < input.len() {
+            if input.get(at) == Some(&b'&') {
+                at += 1;
                 continue;
             }
             count += 1;
@@ -253,20 +254,15 @@ impl Params {
                     limit: limits.max_params,
                 });
             }
-            let (raw_name, raw_value) = match piece.iter().position(|&b| b == b'=') {
-                Some(eq) => (
-                    piece.get(..eq).unwrap_or_default(),
-                    piece.get(eq + 1..).unwrap_or_default(),
-                ),
-                None => (piece, &[][..]),
-            };
             let name = text.len();
-            let name_escaped = form::decode_into(&mut text, raw_name, at)?;
+            let (stop, name_escaped) = form::decode_component(&mut text, input, at, true)?;
             let value = text.len();
-            let value_escaped = form::decode_into(&mut text, raw_value, at + raw_name.len() + 1)?;
-            let end = text.len();
+            let (end, value_escaped) = match input.get(stop) {
+                Some(b'=') => form::decode_component(&mut text, input, stop + 1, false)?,
+                _ => (stop, false),
+            };
             let decoded_name = text.get(name..value).unwrap_or_default();
-            let decoded_value = text.get(value..end).unwrap_or_default();
+            let decoded_value = text.get(value..).unwrap_or_default();
             if decoded_name.len() > limits.max_value_bytes
                 || decoded_value.len() > limits.max_value_bytes
             {
@@ -283,11 +279,16 @@ impl Params {
             }
             // RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were
             // omitted from the request." A pair without a name is no parameter at all.
-            if name == value || value == end {
+            if name == value || value == text.len() {
                 text.truncate(name);
-                continue;
+            } else {
+                pairs.push(Pair {
+                    name,
+                    value,
+                    end: text.len(),
+                });
             }
-            pairs.push(Pair { name, value, end });
+            at = end + 1;
         }
         // Every component kept was checked (or came from UTF-8 input undecoded), and each ends on
         // a character boundary, so this check of the whole buffer cannot fail.
@@ -542,8 +543,18 @@ pub fn check_form_content_type(content_type: Option<&str>) -> Result<(), ParamsE
 /// `None` when an escape is malformed or the result is not UTF-8.
 pub(crate) fn form_decode(component: &str) -> Option<String> {
     let mut out = Vec::with_capacity(component.len());
-    form::decode_into(&mut out, component.as_bytes(), 0).ok()?;
-    String::from_utf8(out).ok()
+    let bytes = component.as_bytes();
+    let mut from = 0;
+    // `decode_component` stops at `&` (and, for a value, reads `=` literally); a whole component
+    // goes on past the `&`s.
+    loop {
+        let (end, _) = form::decode_component(&mut out, bytes, from, false).ok()?;
+        if end >= bytes.len() {
+            return String::from_utf8(out).ok();
+        }
+        out.push(b'&');
+        from = end + 1;
+    }
 }
 
 /// The straightforward decoder `Params` replaced: two `String`s per pair, byte by byte. Kept to
