@@ -15,6 +15,7 @@
 //!
 //! Output is byte for byte what `url`'s `form_urlencoded` serializer writes, copied in runs.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::{AuthorizationErrorCode, ErrorResponse, TokenErrorCode};
@@ -540,8 +541,12 @@ pub fn check_form_content_type(content_type: Option<&str>) -> Result<(), ParamsE
 }
 
 /// Decodes one whole `application/x-www-form-urlencoded` component (no splitting at `&` or `=`):
-/// `None` when an escape is malformed or the result is not UTF-8.
-pub(crate) fn form_decode(component: &str) -> Option<String> {
+/// `None` when an escape is malformed or the result is not UTF-8. A component without `%` or `+`
+/// is its own decoding and is returned as it is.
+pub(crate) fn form_decode(component: &str) -> Option<Cow<'_, str>> {
+    if !component.contains(['%', '+']) {
+        return Some(Cow::Borrowed(component));
+    }
     let mut out = Vec::with_capacity(component.len());
     let bytes = component.as_bytes();
     let mut from = 0;
@@ -550,7 +555,7 @@ pub(crate) fn form_decode(component: &str) -> Option<String> {
     loop {
         let (end, _) = form::decode_component(&mut out, bytes, from, false).ok()?;
         if end >= bytes.len() {
-            return String::from_utf8(out).ok();
+            return String::from_utf8(out).ok().map(Cow::Owned);
         }
         out.push(b'&');
         from = end + 1;
@@ -688,7 +693,7 @@ pub(crate) mod reference {
                         .ok()
                         .and_then(|bytes| String::from_utf8(bytes).ok());
                     assert_eq!(
-                        super::form_decode(component),
+                        super::form_decode(component).map(std::borrow::Cow::into_owned),
                         expected,
                         "form_decode {component:?}"
                     );
