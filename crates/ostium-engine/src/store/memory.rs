@@ -29,7 +29,7 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct State {
-    clients: HashMap<ClientId, Arc<Client>>,
+    clients: HashMap<ClientId, Arc<Client>, OperatorKeys>,
     codes: HashMap<SecretHash, CodeSlot, RandomKeys>,
     access_tokens: HashMap<SecretHash, AccessRecord, RandomKeys>,
     refresh_tokens: HashMap<SecretHash, RefreshRecord, RandomKeys>,
@@ -54,6 +54,66 @@ impl std::hash::BuildHasher for RandomKeys {
 
     fn build_hasher(&self) -> FirstOctets {
         FirstOctets(0)
+    }
+}
+
+/// Hashing for keys only the operator inserts: registered client ids. A request chooses the id
+/// it looks up, but a lookup cannot add to the table, so a crafted id costs one probe sequence
+/// like any other and flooding (which needs inserts) is impossible; a keyed hash buys nothing
+/// here. Never use it for tables that requests insert into (`jti`s, consents).
+#[derive(Clone, Copy, Debug, Default)]
+struct OperatorKeys;
+
+impl std::hash::BuildHasher for OperatorKeys {
+    type Hasher = MultiplyRotate;
+
+    fn build_hasher(&self) -> MultiplyRotate {
+        MultiplyRotate(0)
+    }
+}
+
+/// The [`OperatorKeys`] hasher: eight octets at a time, rotate, xor and multiply by an odd
+/// constant (the golden ratio's 64-bit fraction); a short tail is padded with zeros.
+#[derive(Debug)]
+struct MultiplyRotate(u64);
+
+impl MultiplyRotate {
+    const FACTOR: u64 = 0x9E37_79B9_7F4A_7C15;
+
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::FACTOR);
+    }
+}
+
+impl std::hash::Hasher for MultiplyRotate {
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits weakest; the table indexes by them.
+        self.0 ^ (self.0 >> 29)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let mut word = [0u8; 8];
+            for (slot, byte) in word.iter_mut().zip(tail) {
+                *slot = *byte;
+            }
+            self.mix(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.mix(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.mix(value as u64);
     }
 }
 
@@ -404,5 +464,38 @@ mod tests {
             RandomKeys.hash_one(grant),
             u64::from_le_bytes([1, 2, 3, 4, 5, 6, 7, 8])
         );
+    }
+
+    /// Client ids that differ anywhere (including past the first eight octets, and by a
+    /// prefix relation) hash differently, and registered clients are found by an equal id.
+    #[test]
+    fn operator_keys_spread_client_ids() {
+        let ids = [
+            "app",
+            "app1",
+            "app-000001",
+            "app-000002",
+            "a",
+            "photo-app",
+            "photo-apq",
+        ];
+        let hashes: std::collections::HashSet<u64> = ids
+            .iter()
+            .map(|id| OperatorKeys.hash_one(ClientId::parse(id).unwrap()))
+            .collect();
+        assert_eq!(hashes.len(), ids.len());
+        let store = MemoryStore::new();
+        for id in ids {
+            let client = Client::public(
+                ClientId::parse(id).unwrap(),
+                Vec::new(),
+                ostium_scope::ClientScope::new(ostium_scope::Scope::new()),
+            );
+            store.register(client).unwrap();
+        }
+        for id in ids {
+            let found = Store::execute(&store, Effect::Client(ClientId::parse(id).unwrap()));
+            assert!(matches!(found, Ok(Outcome::Client(Some(client))) if client.id.as_str() == id));
+        }
     }
 }
