@@ -108,13 +108,46 @@ fn hex(b: u8) -> Option<u8> {
 
 /// Whether the byte serializer writes `b` as it is (`*-._`, ASCII alphanumerics).
 fn is_unchanged(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_')
+    encoded_width(b) == UNCHANGED
 }
+
+/// How the byte serializer writes `b`: [`UNCHANGED`], [`SPACE`] or [`ESCAPED`].
+fn encoded_width(b: u8) -> u8 {
+    ENCODED_WIDTHS
+        .get(usize::from(b))
+        .copied()
+        .unwrap_or(ESCAPED)
+}
+
+/// One byte, written as it is.
+const UNCHANGED: u8 = 1;
+/// One byte, `+` for a space (told apart from [`UNCHANGED`] by its value, not its width).
+const SPACE: u8 = 0x81;
+/// Three bytes, `%HH`.
+const ESCAPED: u8 = 3;
+
+/// [`encoded_width`] as a table.
+// Built at compile time, where an index out of bounds is a build error, not a panic.
+#[allow(clippy::indexing_slicing)]
+static ENCODED_WIDTHS: [u8; 256] = {
+    let mut table = [ESCAPED; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || matches!(c, b'*' | b'-' | b'.' | b'_') {
+            table[b] = UNCHANGED;
+        } else if c == b' ' {
+            table[b] = SPACE;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// The length of `text` once serialized: 1 byte for an unchanged byte or a space, 3 for `%HH`.
 pub(crate) fn encoded_len(text: &str) -> usize {
     text.bytes()
-        .map(|b| if is_unchanged(b) || b == b' ' { 1 } else { 3 })
+        .map(|b| usize::from(encoded_width(b) & 0x7F))
         .sum()
 }
 
