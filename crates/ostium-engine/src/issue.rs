@@ -239,7 +239,7 @@ pub(crate) fn refresh_token(
 pub(crate) fn response(
     access: MintedAccess,
     refresh_token: Option<String>,
-    scope: &Scope,
+    scope: Scope,
     authorization_details: Option<&AuthorizationDetails>,
     id_token: Option<String>,
 ) -> Result<TokenResponse, ErrorResponse<TokenErrorCode>> {
@@ -254,7 +254,7 @@ pub(crate) fn response(
         .transpose()
         .map_err(invalid)?;
     // Always sent: it is correct whether or not it differs from the request (RFC 6749 §5.1).
-    response.scope = (!scope.is_empty()).then(|| scope.clone());
+    response.scope = (!scope.is_empty()).then_some(scope);
     response.authorization_details = authorization_details.cloned();
     response.id_token = id_token
         .map(TokenString::try_from)

@@ -332,8 +332,8 @@ impl TokenFlow {
             }
         };
         // The access token shares the grant's details unless the refresh narrowed its scope.
-        let access_scope = scope.access_token().scope();
-        let access_details = if *access_scope == record.details.scope {
+        let access_scope = scope.into_access_token().into_scope();
+        let access_details = if access_scope == record.details.scope {
             Arc::clone(&record.details)
         } else {
             let mut narrowed = GrantDetails::clone(&record.details);
@@ -408,7 +408,7 @@ impl TokenFlow {
         let response = match issue::response(
             access,
             Some(refresh_secret),
-            &access_details.scope,
+            access_scope,
             access_details.authorization_details.as_ref(),
             id_token,
         ) {
@@ -527,7 +527,7 @@ impl TokenFlow {
         let response = issue::response(
             access,
             refresh_secret,
-            &details.scope,
+            details.scope.clone(),
             details.authorization_details.as_ref(),
             id_token,
         )?;

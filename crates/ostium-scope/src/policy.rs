@@ -338,6 +338,12 @@ impl RefreshedScope {
         &self.access_token
     }
 
+    /// [`access_token`](Self::access_token), owned.
+    #[must_use]
+    pub fn into_access_token(self) -> GrantedScope {
+        self.access_token
+    }
+
     /// The scope of the new refresh token: the original one, never the narrowed access-token scope
     /// ("the refresh token scope MUST be identical to that of the refresh token included by the
     /// client in the request", RFC 6749 §6).
