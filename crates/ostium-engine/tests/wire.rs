@@ -17,7 +17,7 @@ fn headers(response: &HttpResponse) -> Vec<(&str, &str)> {
     response
         .headers()
         .iter()
-        .map(|(name, value)| (*name, value.as_str()))
+        .map(|(name, value)| (*name, &**value))
         .collect()
 }
 

@@ -96,7 +96,11 @@ impl TryFrom<HttpResponse> for http::Response<Vec<u8>> {
         let (status, headers, body) = response.into_parts();
         let mut builder = http::Response::builder().status(status);
         for (name, value) in headers {
-            builder = builder.header(name, value);
+            // Both forms get the same validity check; an owned value moves in without a copy.
+            builder = match value {
+                std::borrow::Cow::Borrowed(value) => builder.header(name, value),
+                std::borrow::Cow::Owned(value) => builder.header(name, value),
+            };
         }
         builder.body(body)
     }

@@ -47,7 +47,7 @@ pub use request::HttpRequest;
 pub use resource::{
     Challenge, PresentedToken, TokenMethods, TokenScheme, presented_token, resource_error_response,
 };
-pub use response::{DeliveryError, HttpResponse, ResponseMode, deliver};
+pub use response::{DeliveryError, HeaderField, HttpResponse, ResponseMode, deliver};
 pub use token::{Grant, Leniency, TokenRequest, TokenResponse, TokenType};
 pub use values::{
     AbsoluteUri, AccessToken, AuthorizationCode, ClientId, ClientSecret, DeviceCode, Issuer,

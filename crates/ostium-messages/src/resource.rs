@@ -392,7 +392,7 @@ pub fn resource_error_response(challenges: &[Challenge], dpop_nonce: Option<&str
         response = response.with_header(header::WWW_AUTHENTICATE, challenge.to_header_value());
     }
     if let Some(nonce) = dpop_nonce {
-        response = response.with_header(header::DPOP_NONCE, nonce);
+        response = response.with_header(header::DPOP_NONCE, nonce.to_owned());
     }
     response
 }

@@ -11,6 +11,7 @@
 //! authorization request) it makes the browser follow with GET and never re-send credentials,
 //! which a 307 would do (RFC 9700 §4.12).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -44,11 +45,14 @@ pub mod header {
     pub const DPOP: &str = "dpop";
 }
 
+/// One response header: its lowercase name and its value (a static value is not copied).
+pub type HeaderField = (&'static str, Cow<'static, str>);
+
 /// An HTTP response as data.
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     status: u16,
-    headers: Vec<(&'static str, String)>,
+    headers: Vec<HeaderField>,
     body: Vec<u8>,
 }
 
@@ -57,7 +61,9 @@ impl HttpResponse {
     pub fn new(status: u16) -> Self {
         Self {
             status,
-            headers: Vec::new(),
+            // Room for what the endpoints add (content type, caching, a challenge or location)
+            // without growing.
+            headers: Vec::with_capacity(4),
             body: Vec::new(),
         }
     }
@@ -101,9 +107,9 @@ impl HttpResponse {
             .with_header(header::CACHE_CONTROL, "no-store")
     }
 
-    /// Adds a header.
+    /// Adds a header. A `&'static str` value is kept without copying.
     #[must_use]
-    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+    pub fn with_header(mut self, name: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
         self.headers.push((name, value.into()));
         self
     }
@@ -121,7 +127,7 @@ impl HttpResponse {
     }
 
     /// The headers, lowercase names, in the order added.
-    pub fn headers(&self) -> &[(&'static str, String)] {
+    pub fn headers(&self) -> &[HeaderField] {
         &self.headers
     }
 
@@ -130,7 +136,7 @@ impl HttpResponse {
         self.headers
             .iter()
             .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| &**v)
     }
 
     /// The body.
@@ -139,7 +145,7 @@ impl HttpResponse {
     }
 
     /// Status, headers and body.
-    pub fn into_parts(self) -> (u16, Vec<(&'static str, String)>, Vec<u8>) {
+    pub fn into_parts(self) -> (u16, Vec<HeaderField>, Vec<u8>) {
         (self.status, self.headers, self.body)
     }
 }
@@ -567,6 +573,9 @@ mod tests {
             proptest::prop_assert_eq!(location, reference_deliver(&target(uri), &mode, &params));
             let (_, headers, _) = response.into_parts();
             let location = headers.into_iter().find(|(n, _)| *n == header::LOCATION).unwrap().1;
+            let std::borrow::Cow::Owned(location) = location else {
+                return Err(proptest::test_runner::TestCaseError::fail("a Location is built"));
+            };
             proptest::prop_assert_eq!(location.len(), location.capacity());
         }
     }

@@ -347,7 +347,7 @@ impl Provider {
             response_headers: response
                 .headers()
                 .iter()
-                .map(|(name, value)| ((*name).to_owned(), value.clone()))
+                .map(|(name, value)| ((*name).to_owned(), value.to_string()))
                 .collect(),
             response_body: String::from_utf8_lossy(response.body()).into_owned(),
         });
