@@ -33,8 +33,9 @@ struct State {
     codes: HashMap<SecretHash, CodeSlot, RandomKeys>,
     access_tokens: HashMap<SecretHash, AccessRecord, RandomKeys>,
     refresh_tokens: HashMap<SecretHash, RefreshRecord, RandomKeys>,
+    /// Every grant with a refresh-token family or a revocation: one entry, so that a token's
+    /// lookup reads its family's state and revocation in one probe.
     families: HashMap<GrantId, Family, RandomKeys>,
-    revoked_grants: HashMap<GrantId, (), RandomKeys>,
     jtis: HashMap<(String, String), OffsetDateTime>,
     consents: HashMap<(Subject, ClientId), Consent>,
     claims: HashMap<Subject, serde_json::Map<String, serde_json::Value>>,
@@ -148,11 +149,13 @@ enum CodeSlot {
     },
 }
 
-/// A refresh-token family's rotation state.
+/// A grant's family state: its refresh-token rotation, and whether it is revoked (a revoked
+/// grant may have no refresh token at all, e.g. after a replayed code).
 #[derive(Debug, Clone, Copy)]
 struct Family {
     generation: u64,
     rotated_at: Option<OffsetDateTime>,
+    revoked: bool,
 }
 
 /// How long a taken code's tombstone and a superseded refresh token are remembered past their
@@ -225,7 +228,6 @@ impl MemoryStore {
         live.extend(state.access_tokens.values().map(|record| record.grant));
         live.extend(state.refresh_tokens.values().map(|record| record.grant));
         state.families.retain(|grant, _| live.contains(grant));
-        state.revoked_grants.retain(|grant, _| live.contains(grant));
         Ok(())
     }
 
@@ -236,10 +238,7 @@ impl MemoryStore {
     ///
     /// [`StoreError`] if the store's lock was poisoned by a panic elsewhere.
     pub fn grant_count(&self) -> Result<usize, StoreError> {
-        let state = self.lock()?;
-        let mut grants: std::collections::HashSet<&GrantId> = state.families.keys().collect();
-        grants.extend(state.revoked_grants.keys());
-        Ok(grants.len())
+        Ok(self.lock()?.families.len())
     }
 
     /// How many records of each kind the store holds: (codes incl. tombstones, access tokens,
@@ -267,7 +266,9 @@ impl MemoryStore {
 
 impl State {
     fn is_revoked(&self, grant: &GrantId) -> bool {
-        self.revoked_grants.contains_key(grant)
+        self.families
+            .get(grant)
+            .is_some_and(|family| family.revoked)
     }
 
     fn execute(&mut self, effect: Effect) -> Outcome {
@@ -299,7 +300,14 @@ impl State {
                 at,
             } => Outcome::Rotation(self.rotate(grant, expected_generation, new_hash, *new, at)),
             Effect::RevokeFamily(grant) => {
-                self.revoked_grants.insert(grant, ());
+                self.families
+                    .entry(grant)
+                    .or_insert(Family {
+                        generation: 0,
+                        rotated_at: None,
+                        revoked: true,
+                    })
+                    .revoked = true;
                 Outcome::Written
             }
             Effect::RevokeAccessToken(hash) => {
@@ -346,6 +354,7 @@ impl State {
                 self.families.entry(record.grant).or_insert(Family {
                     generation: record.generation,
                     rotated_at: None,
+                    revoked: false,
                 });
                 self.refresh_tokens.insert(hash, *record);
             }
@@ -365,7 +374,12 @@ impl State {
         };
         match slot {
             CodeSlot::Taken { grant, .. } => TakenCode::AlreadyTaken(*grant),
-            CodeSlot::Live(record) if self.revoked_grants.contains_key(&record.grant) => {
+            CodeSlot::Live(record)
+                if self
+                    .families
+                    .get(&record.grant)
+                    .is_some_and(|family| family.revoked) =>
+            {
                 TakenCode::Unknown
             }
             CodeSlot::Live(record) => {
@@ -389,7 +403,7 @@ impl State {
         let Some(family) = self.families.get(&record.grant) else {
             return RefreshLookup::Unknown;
         };
-        if self.is_revoked(&record.grant) {
+        if family.revoked {
             return RefreshLookup::Unknown;
         }
         if record.generation == family.generation {
@@ -411,13 +425,10 @@ impl State {
         new: RefreshRecord,
         at: OffsetDateTime,
     ) -> Rotation {
-        if self.is_revoked(&grant) {
-            return Rotation::Conflict;
-        }
         let Some(family) = self.families.get_mut(&grant) else {
             return Rotation::Conflict;
         };
-        if family.generation != expected_generation {
+        if family.revoked || family.generation != expected_generation {
             return Rotation::Conflict;
         }
         family.generation = expected_generation.saturating_add(1);
