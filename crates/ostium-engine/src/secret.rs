@@ -231,25 +231,25 @@ impl Entropy {
 fn base64url(octets: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     // The index is masked to six bits, so the lookup always succeeds.
-    let symbol =
-        |index: u32| char::from(ALPHABET.get((index & 63) as usize).copied().unwrap_or(b'A'));
-    let mut out = String::with_capacity((octets.len() * 4).div_ceil(3));
+    let symbol = |index: u32| ALPHABET.get((index & 63) as usize).copied().unwrap_or(b'A');
+    let mut out = Vec::with_capacity((octets.len() * 4).div_ceil(3));
     let mut groups = octets.chunks_exact(3);
     for group in &mut groups {
         if let [a, b, c] = *group {
             let bits = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
-            out.extend([bits >> 18, bits >> 12, bits >> 6, bits].map(symbol));
+            out.extend_from_slice(&[bits >> 18, bits >> 12, bits >> 6, bits].map(symbol));
         }
     }
     match *groups.remainder() {
-        [a] => out.extend([u32::from(a) >> 2, u32::from(a) << 4].map(symbol)),
+        [a] => out.extend_from_slice(&[u32::from(a) >> 2, u32::from(a) << 4].map(symbol)),
         [a, b] => {
             let bits = u32::from(a) << 8 | u32::from(b);
-            out.extend([bits >> 10, bits >> 4, bits << 2].map(symbol));
+            out.extend_from_slice(&[bits >> 10, bits >> 4, bits << 2].map(symbol));
         }
         _ => {}
     }
-    out
+    // Every byte comes from the ASCII alphabet.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]

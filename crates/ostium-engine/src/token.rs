@@ -146,8 +146,9 @@ impl TokenFlow {
             (Stage::RevokingFamily(text), Outcome::Written) => {
                 engine.token_error(&invalid_grant(text))
             }
+            // The rotation wrote the access token too.
             (Stage::Rotating(issuing), Outcome::Rotation(Rotation::Rotated)) => {
-                self.write(*issuing)
+                Step::Respond(issuing.response.to_response())
             }
             (Stage::Rotating(issuing), Outcome::Rotation(Rotation::Conflict)) => {
                 // Another request rotated this token first: one of the two is a replay, and
@@ -371,7 +372,7 @@ impl TokenFlow {
         } else {
             None
         };
-        let writes: Vec<Write> = access.write.take().into_iter().collect();
+        let mut writes: Vec<Write> = access.write.take().into_iter().collect();
         let (refresh_secret, rotation) = if rotate {
             let generation = record
                 .generation
@@ -389,12 +390,14 @@ impl TokenFlow {
                 Ok(minted) => minted,
                 Err(error) => return engine.token_error(&error),
             };
+            // The access token is written with the rotation, atomically: one store round trip.
             let effect = Effect::RotateRefresh {
                 grant: record.grant,
                 expected_generation,
                 new_hash: SecretHash::of(&secret),
                 new: Box::new(new),
                 at: self.now,
+                writes: std::mem::take(&mut writes),
             };
             (secret, Some(effect))
         } else {

@@ -158,6 +158,17 @@ fn push_escaped(out: &mut Vec<u8>, text: &str) {
             at += 8;
             continue;
         }
+        // A tail shorter than a word is checked as one word padded with a plain byte.
+        if word.is_none() {
+            let mut padded = [b'A'; 8];
+            let tail = bytes.get(at..).unwrap_or_default();
+            for (slot, byte) in padded.iter_mut().zip(tail) {
+                *slot = *byte;
+            }
+            if !any_needs_escape(u64::from_le_bytes(padded)) {
+                break;
+            }
+        }
         let b = bytes.get(at).copied().unwrap_or_default();
         if let Some(escape) = escape(b) {
             out.extend_from_slice(bytes.get(start..at).unwrap_or_default());

@@ -298,7 +298,16 @@ impl State {
                 new_hash,
                 new,
                 at,
-            } => Outcome::Rotation(self.rotate(grant, expected_generation, new_hash, *new, at)),
+                writes,
+            } => {
+                let rotation = self.rotate(grant, expected_generation, new_hash, *new, at);
+                if rotation == Rotation::Rotated {
+                    for write in writes {
+                        self.write(write);
+                    }
+                }
+                Outcome::Rotation(rotation)
+            }
             Effect::RevokeFamily(grant) => {
                 self.families
                     .entry(grant)

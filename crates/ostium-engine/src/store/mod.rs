@@ -8,7 +8,7 @@
 //! | effect | semantics | one SQL statement |
 //! |---|---|---|
 //! | [`Effect::TakeCode`] | delete-and-return; a second take finds the tombstone | `UPDATE codes SET taken = true WHERE hash = $1 AND NOT taken RETURNING …` |
-//! | [`Effect::RotateRefresh`] | compare-and-swap on the family's generation, then insert the new token | `UPDATE grants SET generation = $n + 1, rotated_at = $t WHERE id = $g AND generation = $n AND NOT revoked` |
+//! | [`Effect::RotateRefresh`] | compare-and-swap on the family's generation, then insert the new refresh token and the records that come with it | `UPDATE grants SET generation = $n + 1, rotated_at = $t WHERE id = $g AND generation = $n AND NOT revoked`, then the inserts, in one transaction |
 //! | [`Effect::ConsumeJti`] | insert-if-absent | `INSERT … ON CONFLICT DO NOTHING` |
 //! | [`Effect::RevokeFamily`] | mark the grant revoked; every token of the family dies with it | `UPDATE grants SET revoked = true WHERE id = $1` |
 //!
@@ -54,7 +54,8 @@ pub enum Effect {
     /// Read a refresh token. Answer [`Outcome::RefreshToken`].
     RefreshToken(SecretHash),
     /// Compare-and-swap: if the family `grant` is live at `expected_generation`, advance it to
-    /// `expected_generation + 1` and store `new` under `new_hash`. Answer [`Outcome::Rotation`].
+    /// `expected_generation + 1`, store `new` under `new_hash` and write `writes` (the access
+    /// token minted with it); otherwise write nothing. Answer [`Outcome::Rotation`].
     RotateRefresh {
         /// The family.
         grant: GrantId,
@@ -66,6 +67,8 @@ pub enum Effect {
         new: Box<RefreshRecord>,
         /// The time of the rotation, kept with the superseded token.
         at: OffsetDateTime,
+        /// Records to write if, and only if, the rotation succeeds (fresh keys).
+        writes: Vec<Write>,
     },
     /// Revoke a grant family: its code (if not yet taken) and every token issued from it.
     /// Answer [`Outcome::Written`].
