@@ -53,7 +53,7 @@ pub(crate) fn access_token(
                 issued_at: now,
                 expires_at,
             };
-            let write = Write::AccessToken(SecretHash::of(&token), Box::new(record));
+            let write = Write::AccessToken(SecretHash::of(&token), record);
             Ok(MintedAccess {
                 token,
                 write: Some(write),

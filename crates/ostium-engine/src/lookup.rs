@@ -43,7 +43,7 @@ pub(crate) fn found(outcome: Outcome, now: OffsetDateTime) -> Option<Found> {
             Some(Found::Access(record))
         }
         Outcome::RefreshToken(RefreshLookup::Current(record)) if now < record.expires_at => {
-            Some(Found::Refresh(record))
+            Some(Found::Refresh(Box::new(record)))
         }
         _ => None,
     }

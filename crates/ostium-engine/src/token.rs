@@ -44,8 +44,8 @@ enum Stage {
     LoadingRefresh(Arc<Client>),
     /// A replay was detected; once the family is revoked, answer `invalid_grant`.
     RevokingFamily(&'static str),
-    Rotating(Box<Issuing>),
-    Writing(Box<TokenResponse>),
+    Rotating(Issuing),
+    Writing(TokenResponse),
     Finished,
 }
 
@@ -124,14 +124,14 @@ impl TokenFlow {
                 }
             },
             (Stage::LoadingRefresh(client), Outcome::RefreshToken(lookup)) => match lookup {
-                RefreshLookup::Current(record) => self.refresh(engine, &client, *record, false),
+                RefreshLookup::Current(record) => self.refresh(engine, &client, record, false),
                 RefreshLookup::Superseded { record, rotated_at } => {
                     let in_grace = match (engine.config().profile.refresh_grace, rotated_at) {
                         (Some(grace), Some(at)) => self.now <= at.saturating_add(grace),
                         _ => false,
                     };
                     if in_grace && record.details.client_id == client.id {
-                        self.refresh(engine, &client, *record, true)
+                        self.refresh(engine, &client, record, true)
                     } else {
                         self.revoke(
                             record.grant,
@@ -177,7 +177,7 @@ impl TokenFlow {
         if issuing.writes.is_empty() {
             return Step::Respond(issuing.response.to_response());
         }
-        self.stage = Stage::Writing(Box::new(issuing.response));
+        self.stage = Stage::Writing(issuing.response);
         self.suspend(Effect::Write(issuing.writes))
     }
 
@@ -395,7 +395,7 @@ impl TokenFlow {
                 grant: record.grant,
                 expected_generation,
                 new_hash: SecretHash::of(&secret),
-                new: Box::new(new),
+                new,
                 at: self.now,
                 writes: std::mem::take(&mut writes),
             };
@@ -425,7 +425,7 @@ impl TokenFlow {
         };
         match rotation {
             Some(effect) => {
-                self.stage = Stage::Rotating(Box::new(issuing));
+                self.stage = Stage::Rotating(issuing);
                 self.suspend(effect)
             }
             None => self.write(issuing),
@@ -507,10 +507,7 @@ impl TokenFlow {
                 Arc::clone(details),
                 self.now,
             )?;
-            writes.push(Write::RefreshToken(
-                SecretHash::of(&secret),
-                Box::new(record),
-            ));
+            writes.push(Write::RefreshToken(SecretHash::of(&secret), record));
             Some(secret)
         } else {
             None

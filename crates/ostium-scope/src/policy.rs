@@ -218,13 +218,13 @@ impl ScopePolicy {
     /// # Errors
     ///
     /// [`InvalidScope::NotOriginallyGranted`]; otherwise as [`ScopePolicy::grant`].
-    pub fn refresh(
+    pub fn refresh<'o>(
         &self,
         catalog: &ScopeCatalog,
         client: &ClientScope,
-        original: &Scope,
+        original: &'o Scope,
         requested: Option<&Scope>,
-    ) -> Result<RefreshedScope, InvalidScope> {
+    ) -> Result<RefreshedScope<'o>, InvalidScope> {
         if let Some(requested) = requested {
             if let Some(token) = requested
                 .iter()
@@ -242,7 +242,7 @@ impl ScopePolicy {
         }
         Ok(RefreshedScope {
             access_token: GrantedScope::new(Some(wanted), scope),
-            refresh_token: original.clone(),
+            refresh_token: original,
         })
     }
 
@@ -323,14 +323,15 @@ impl GrantedScope {
     }
 }
 
-/// The outcome of a refresh request (RFC 6749 §6).
+/// The outcome of a refresh request (RFC 6749 §6), borrowing the original scope it keeps for the
+/// refresh token.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RefreshedScope {
+pub struct RefreshedScope<'o> {
     access_token: GrantedScope,
-    refresh_token: Scope,
+    refresh_token: &'o Scope,
 }
 
-impl RefreshedScope {
+impl RefreshedScope<'_> {
     /// The scope of the new access token, and whether the response must carry it. An omitted request
     /// counts as a request for the original scope.
     #[must_use]
@@ -349,7 +350,7 @@ impl RefreshedScope {
     /// client in the request", RFC 6749 §6).
     #[must_use]
     pub fn refresh_token(&self) -> &Scope {
-        &self.refresh_token
+        self.refresh_token
     }
 }
 

@@ -300,7 +300,7 @@ impl State {
                 at,
                 writes,
             } => {
-                let rotation = self.rotate(grant, expected_generation, new_hash, *new, at);
+                let rotation = self.rotate(grant, expected_generation, new_hash, new, at);
                 if rotation == Rotation::Rotated {
                     for write in writes {
                         self.write(write);
@@ -357,7 +357,7 @@ impl State {
                 self.codes.insert(hash, CodeSlot::Live(record));
             }
             Write::AccessToken(hash, record) => {
-                self.access_tokens.insert(hash, *record);
+                self.access_tokens.insert(hash, record);
             }
             Write::RefreshToken(hash, record) => {
                 self.families.entry(record.grant).or_insert(Family {
@@ -365,7 +365,7 @@ impl State {
                     rotated_at: None,
                     revoked: false,
                 });
-                self.refresh_tokens.insert(hash, *record);
+                self.refresh_tokens.insert(hash, record);
             }
             Write::PushedRequest(hash, record) => {
                 self.pushed.insert(hash, *record);
@@ -416,11 +416,11 @@ impl State {
             return RefreshLookup::Unknown;
         }
         if record.generation == family.generation {
-            RefreshLookup::Current(Box::new(record.clone()))
+            RefreshLookup::Current(record.clone())
         } else {
             let immediate = record.generation.checked_add(1) == Some(family.generation);
             RefreshLookup::Superseded {
-                record: Box::new(record.clone()),
+                record: record.clone(),
                 rotated_at: family.rotated_at.filter(|_| immediate),
             }
         }

@@ -64,7 +64,7 @@ pub enum Effect {
         /// The hash of the new refresh token.
         new_hash: SecretHash,
         /// The new refresh token's record (generation `expected_generation + 1`).
-        new: Box<RefreshRecord>,
+        new: RefreshRecord,
         /// The time of the rotation, kept with the superseded token.
         at: OffsetDateTime,
         /// Records to write if, and only if, the rotation succeeds (fresh keys).
@@ -109,9 +109,9 @@ pub enum Write {
     /// An authorization code under the hash of the code.
     Code(SecretHash, Box<CodeRecord>),
     /// An opaque access token under its hash.
-    AccessToken(SecretHash, Box<AccessRecord>),
+    AccessToken(SecretHash, AccessRecord),
     /// The first refresh token of a family, under its hash.
-    RefreshToken(SecretHash, Box<RefreshRecord>),
+    RefreshToken(SecretHash, RefreshRecord),
     /// A remembered consent (replacing any previous one for the same user and client).
     Consent(Box<Consent>),
     /// A pushed authorization request under the hash of its `request_uri` (RFC 9126).
@@ -161,12 +161,12 @@ pub enum TakenCode {
 #[non_exhaustive]
 pub enum RefreshLookup {
     /// The current token of a live family.
-    Current(Box<RefreshRecord>),
+    Current(RefreshRecord),
     /// A token that was rotated out: presenting it again is reuse (RFC 9700 §4.14.2), unless
     /// the optional grace window applies.
     Superseded {
         /// The superseded token's record.
-        record: Box<RefreshRecord>,
+        record: RefreshRecord,
         /// When its family last rotated, if the token is the *immediate* predecessor of the
         /// current one (generation one below the family's); `None` if older.
         rotated_at: Option<OffsetDateTime>,
