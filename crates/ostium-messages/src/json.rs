@@ -77,15 +77,27 @@ impl ObjectWriter {
         self.out.push(b':');
     }
 
+    /// A member name this crate defines: plain ASCII that needs no escaping, copied as it is.
+    fn known_name(&mut self, name: &'static str) {
+        debug_assert!(!name.bytes().any(|b| escape(b).is_some()), "{name}");
+        if !self.empty {
+            self.out.push(b',');
+        }
+        self.empty = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(name.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
     /// A string member.
-    pub(crate) fn string(&mut self, name: &str, value: &str) {
-        self.name(name);
+    pub(crate) fn string(&mut self, name: &'static str, value: &str) {
+        self.known_name(name);
         push_string(&mut self.out, value);
     }
 
     /// A string member made of `parts` joined by single spaces (a scope, RFC 6749 §3.3).
-    pub(crate) fn words<'a>(&mut self, name: &str, parts: impl Iterator<Item = &'a str>) {
-        self.name(name);
+    pub(crate) fn words<'a>(&mut self, name: &'static str, parts: impl Iterator<Item = &'a str>) {
+        self.known_name(name);
         self.out.push(b'"');
         for (index, part) in parts.enumerate() {
             if index > 0 {
@@ -97,8 +109,8 @@ impl ObjectWriter {
     }
 
     /// An integer member.
-    pub(crate) fn integer(&mut self, name: &str, value: u64) {
-        self.name(name);
+    pub(crate) fn integer(&mut self, name: &'static str, value: u64) {
+        self.known_name(name);
         let mut digits = [0u8; 20];
         let mut rest = value;
         let mut length = 0;
@@ -255,9 +267,12 @@ mod tests {
         assert!(check_json_content_type(None).is_err());
     }
 
+    /// `text` as a member value, and as a member name (names other than this crate's own go
+    /// through `value`, which escapes them).
     fn written(text: &str) -> String {
         let mut object = ObjectWriter::with_capacity(0);
-        object.string(text, text);
+        object.string("text", text);
+        object.value(text, text).unwrap();
         String::from_utf8(object.finish()).unwrap()
     }
 
@@ -272,8 +287,13 @@ mod tests {
             &every_ascii,
             &every_ascii.repeat(3)[5..],
         ] {
-            let expected = serde_json::to_string(&std::collections::BTreeMap::from([(text, text)]));
-            assert_eq!(written(text), expected.unwrap(), "{text:?}");
+            let member = serde_json::to_string(&std::collections::BTreeMap::from([(text, text)]));
+            let expected = format!(
+                "{{\"text\":{},{}",
+                serde_json::to_string(text).unwrap(),
+                &member.unwrap()[1..]
+            );
+            assert_eq!(written(text), expected, "{text:?}");
         }
     }
 
@@ -285,19 +305,19 @@ mod tests {
             integer: u64,
         ) {
             let mut object = ObjectWriter::with_capacity(0);
-            object.string(&text, &text);
+            object.string("string", &text);
             object.words("words", words.iter().map(String::as_str));
             object.integer("integer", integer);
-            object.value("value", &text).unwrap();
-            let mut expected = serde_json::Map::new();
-            expected.insert(text.clone(), text.clone().into());
+            object.value(&text, &text).unwrap();
+            let mut member = serde_json::Map::new();
+            member.insert(text.clone(), text.clone().into());
             let written = String::from_utf8(object.finish()).unwrap();
             let expected = format!(
-                "{{{},\"words\":{},\"integer\":{},\"value\":{}}}",
-                &serde_json::to_string(&expected).unwrap()[1..].trim_end_matches('}'),
+                "{{\"string\":{},\"words\":{},\"integer\":{},{}",
+                serde_json::to_string(&text).unwrap(),
                 serde_json::to_string(&words.join(" ")).unwrap(),
                 integer,
-                serde_json::to_string(&text).unwrap(),
+                &serde_json::to_string(&member).unwrap()[1..],
             );
             proptest::prop_assert_eq!(written, expected);
         }
