@@ -431,7 +431,7 @@ impl AuthorizeFlow {
                         }
                 });
                 if covered && !context.prompt_consent {
-                    self.issue_code(engine, *context, target, None)
+                    self.issue_code(engine, context, target, None)
                 } else if context.prompt_none {
                     self.redirect_error(
                         engine,
@@ -610,9 +610,8 @@ impl AuthorizeFlow {
                 }
             },
         };
-        // Everything checked: the request's values move into the context.
-        let request = *request;
-        let context = AuthorizationContext {
+        // Everything checked: the request's values move out of its box into the context's.
+        let mut context = Box::new(AuthorizationContext {
             client_id: request.client_id,
             redirect_uri: request.redirect_uri,
             response_mode,
@@ -633,7 +632,7 @@ impl AuthorizeFlow {
             hinted_subject,
             requested_at: self.now,
             authentication: None,
-        };
+        });
         // Items 14–17: is the session good enough for this request?
         let session_ok = session
             .as_ref()
@@ -650,11 +649,10 @@ impl AuthorizeFlow {
                     ),
                 );
             }
-            return Step::Login(Box::new(context));
+            return Step::Login(context);
         }
-        let mut context = context;
         context.authentication = session;
-        self.after_login(engine, Box::new(context), target)
+        self.after_login(engine, context, target)
     }
 
     fn after_login(
@@ -738,7 +736,7 @@ impl AuthorizeFlow {
                         })
                     })
                     .flatten();
-                self.issue_code(engine, *context, target, consent)
+                self.issue_code(engine, context, target, consent)
             }
         }
     }
@@ -746,12 +744,12 @@ impl AuthorizeFlow {
     fn issue_code(
         mut self: Box<Self>,
         engine: &Engine,
-        context: AuthorizationContext,
+        context: Box<AuthorizationContext>,
         target: MatchedRedirectUri,
         consent: Option<Consent>,
     ) -> Step {
         let Some(authentication) = context.authentication else {
-            return Step::Login(Box::new(context));
+            return Step::Login(context);
         };
         let (Some(code), Some(grant)) = (self.entropy.primary_secret(), self.entropy.grant_id())
         else {
