@@ -144,12 +144,16 @@ impl CodeChallenge {
         }
         // The NO_PAD engine refuses padding and non-zero trailing bits, so each digest has
         // exactly one accepted encoding.
-        let decoded = URL_SAFE_NO_PAD
-            .decode(value)
+        // Decoded on the stack: 43 characters are 32 octets, and the decoder wants room for its
+        // estimate of 33.
+        let mut decoded = [0u8; 33];
+        let len = URL_SAFE_NO_PAD
+            .decode_slice(value, &mut decoded)
             .map_err(|_| PkceError::MalformedS256Challenge)?;
         let digest: [u8; 32] = decoded
-            .try_into()
-            .map_err(|_| PkceError::MalformedS256Challenge)?;
+            .get(..len)
+            .and_then(|octets| octets.try_into().ok())
+            .ok_or(PkceError::MalformedS256Challenge)?;
         Ok(Self(Inner::S256 {
             encoded: value.to_owned(),
             digest,
