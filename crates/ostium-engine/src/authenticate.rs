@@ -67,8 +67,10 @@ fn unverified_subject(assertion: &str) -> Option<String> {
 }
 
 impl Authenticating {
-    /// Starts authenticating what the client presented.
-    pub(crate) fn start(presented: ClientAuthentication) -> (Self, Progress) {
+    /// Starts authenticating what the client presented, taking it out of the parsed request
+    /// (which keeps `Unidentified` in its place: the flow needs the credentials only here).
+    pub(crate) fn start(presented: &mut ClientAuthentication) -> (Self, Progress) {
+        let presented = std::mem::replace(presented, ClientAuthentication::Unidentified);
         let client_id = match &presented {
             ClientAuthentication::JwtAssertion {
                 client_id: None,

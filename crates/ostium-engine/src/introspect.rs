@@ -45,12 +45,12 @@ enum Stage {
 impl Engine {
     /// Handles an introspection request (RFC 7662 §2.1).
     pub fn introspect(&self, request: &HttpRequest<'_>, now: OffsetDateTime) -> Step {
-        let parsed = match IntrospectionRequest::parse(request) {
+        let mut parsed = match IntrospectionRequest::parse(request) {
             Ok(parsed) => parsed,
             Err(error) => return self.token_error(&error),
         };
-        let presented = match &parsed.caller {
-            IntrospectionCaller::Client(auth) => auth.clone(),
+        let presented = match &mut parsed.caller {
+            IntrospectionCaller::Client(auth) => auth,
             _ => {
                 return self.token_error(
                     &ErrorResponse::new(TokenErrorCode::InvalidClient)

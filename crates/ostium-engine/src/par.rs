@@ -13,7 +13,6 @@
 //!    authorization endpoint takes it atomically.
 
 use ostium_messages::authorization::ResponseType;
-use ostium_messages::client_auth::ClientAuthentication;
 use ostium_messages::par::{PushedAuthorizationRequest, PushedAuthorizationResponse};
 use ostium_messages::redirect_uri::select_redirect_uri;
 use ostium_messages::values::AbsoluteUri;
@@ -68,10 +67,7 @@ impl Engine {
         let Ok(entropy) = Entropy::draw(rng, Entropy::REQUEST_URI) else {
             return self.token_error(&server_error("randomness unavailable"));
         };
-        let (authenticating, progress) = Authenticating::start(std::mem::replace(
-            &mut parsed.client_auth,
-            ClientAuthentication::Unidentified,
-        ));
+        let (authenticating, progress) = Authenticating::start(&mut parsed.client_auth);
         let flow = ParFlow {
             now,
             entropy,

@@ -11,7 +11,6 @@
 
 use std::sync::Arc;
 
-use ostium_messages::client_auth::ClientAuthentication;
 use ostium_messages::revocation::{TokenOperationRequest, revocation_success};
 use ostium_messages::{ErrorResponse, HttpRequest, TokenErrorCode};
 use time::OffsetDateTime;
@@ -49,10 +48,7 @@ impl Engine {
             Ok(parsed) => parsed,
             Err(error) => return self.token_error(&error),
         };
-        let (authenticating, progress) = Authenticating::start(std::mem::replace(
-            &mut parsed.client_auth,
-            ClientAuthentication::Unidentified,
-        ));
+        let (authenticating, progress) = Authenticating::start(&mut parsed.client_auth);
         let flow = RevokeFlow {
             now,
             request: parsed,

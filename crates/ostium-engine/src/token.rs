@@ -13,7 +13,6 @@
 
 use std::sync::Arc;
 
-use ostium_messages::client_auth::ClientAuthentication;
 use ostium_messages::token::{Grant, TokenRequest};
 use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode, TokenResponse};
 use ostium_pkce::verify_exchange;
@@ -77,10 +76,7 @@ impl Engine {
         let Ok(entropy) = Entropy::draw(rng, Entropy::TOKENS) else {
             return self.token_error(&server_error("randomness unavailable"));
         };
-        let (authenticating, progress) = Authenticating::start(std::mem::replace(
-            &mut parsed.client_auth,
-            ClientAuthentication::Unidentified,
-        ));
+        let (authenticating, progress) = Authenticating::start(&mut parsed.client_auth);
         let flow = Box::new(TokenFlow {
             now,
             entropy,
