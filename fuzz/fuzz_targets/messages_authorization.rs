@@ -1,11 +1,12 @@
-//! Authorization requests and callbacks: never panic, and a parsed request or callback written
-//! back parses to the same value.
+//! Authorization requests and callbacks: never panic, a query or body parses as its `Params`
+//! do, and a parsed request or callback written back parses to the same value.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use ostium_messages::{AuthorizationCallback, AuthorizationRequest, Params};
 
 fuzz_target!(|data: &[u8]| {
+    ostium_messages::fuzzing::check_authorization_request(data);
     let Ok(query) = std::str::from_utf8(data) else {
         let _ = AuthorizationRequest::parse_form(Some("application/x-www-form-urlencoded"), data);
         return;

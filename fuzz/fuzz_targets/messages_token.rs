@@ -1,5 +1,6 @@
-//! Token requests (every grant, every client authentication method): never panic, and a parsed
-//! request written back as a client would send it parses to the same value.
+//! Token requests (every grant, every client authentication method): never panic, parse as
+//! their public steps do, and a parsed request written back as a client would send it parses to
+//! the same value.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
         authorization: header,
         ..HttpRequest::form_post(body)
     };
+    ostium_messages::fuzzing::check_token_request(&request);
     let Ok(parsed) = TokenRequest::parse(&request) else {
         return;
     };

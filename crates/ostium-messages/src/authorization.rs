@@ -18,7 +18,9 @@ use ostium_scope::{AuthorizationDetails, Scope};
 
 use crate::claims::ClaimsRequest;
 use crate::error::{AuthorizationErrorCode, ErrorResponse};
-use crate::params::{Params, ParamsError, clip};
+use crate::fields::{self, Slot};
+use crate::form::Pairs;
+use crate::params::{ParamLimits, Params, ParamsError, check_form_content_type, clip, form_text};
 use crate::redirect_uri::{MatchedRedirectUri, RedirectUri};
 use crate::response::{DeliveryError, HttpResponse, ResponseMode, deliver};
 use crate::token::TokenType;
@@ -395,8 +397,7 @@ impl AuthorizationRequest {
     ///
     /// [`AuthorizationRequestError`].
     pub fn parse_query(query: &str) -> Result<Self, Box<AuthorizationRequestError>> {
-        let params = Params::parse_query(query).map_err(|e| params_failure(&e))?;
-        Self::parse(&params)
+        Self::parse_pairs(query.as_bytes(), Some(query))
     }
 
     /// Parses a POST request's form body (OIDC Core §3.1.2.1).
@@ -408,8 +409,21 @@ impl AuthorizationRequest {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<Self, Box<AuthorizationRequestError>> {
-        let params = Params::parse_form(content_type, body).map_err(|e| params_failure(&e))?;
-        Self::parse(&params)
+        check_form_content_type(content_type).map_err(|e| params_failure(&e))?;
+        Self::parse_pairs(body, form_text(body, &ParamLimits::default()))
+    }
+
+    /// Parses a query string or form body (`text` when it is UTF-8) straight into the fields,
+    /// without a [`Params`] in between: what [`parse`](Self::parse) gives for the same
+    /// parameters.
+    fn parse_pairs(
+        input: &[u8],
+        text: Option<&str>,
+    ) -> Result<Self, Box<AuthorizationRequestError>> {
+        let fields = Pairs::new(input, text, &ParamLimits::default())
+            .and_then(|pairs| Fields::from_pairs(pairs, slot))
+            .map_err(|e| params_failure(&e))?;
+        Self::parse_fields(&fields).map_err(|error| failure(&fields, error))
     }
 
     /// Parses the parameters.
@@ -422,12 +436,15 @@ impl AuthorizationRequest {
     /// (`invalid_scope`), malformed `authorization_details` (`invalid_authorization_details`),
     /// a malformed `resource` (`invalid_target`).
     pub fn parse(params: &Params) -> Result<Self, Box<AuthorizationRequestError>> {
-        Self::parse_inner(params).map_err(|error| failure(params, error))
+        let fields = Fields::from_params(params, slot);
+        Self::parse_fields(&fields).map_err(|error| failure(&fields, error))
     }
 
-    fn parse_inner(params: &Params) -> Result<Self, ErrorResponse<AuthorizationErrorCode>> {
+    fn parse_fields(all: &Fields<'_>) -> Result<Self, ErrorResponse<AuthorizationErrorCode>> {
         use AuthorizationErrorCode as Code;
-        let fields = Fields::read(params).map_err(|e| e.to_authorization_error())?;
+        all.ensure_no_repeats()
+            .map_err(|e| e.to_authorization_error())?;
+        let fields = Values::of(all);
         let client_id = fields
             .client_id
             .ok_or_else(|| invalid(Code::InvalidRequest, "client_id is required"))
@@ -539,8 +556,8 @@ impl AuthorizationRequest {
                 })
             })
             .transpose()?;
-        request.resource = params
-            .all("resource")
+        request.resource = all
+            .many(RESOURCE)
             .map(|v| {
                 AbsoluteUri::parse(v)
                     .map_err(|e| invalid(Code::InvalidTarget, &format!("resource: {e}")))
@@ -664,10 +681,10 @@ fn params_failure(error: &ParamsError) -> Box<AuthorizationRequestError> {
 /// [module docs](self)), each read on its own: present once and well-formed, or absent. Only
 /// failures pay for reading them.
 fn failure(
-    params: &Params,
+    fields: &Fields<'_>,
     error: ErrorResponse<AuthorizationErrorCode>,
 ) -> Box<AuthorizationRequestError> {
-    let single = |name| params.single(name).ok().flatten();
+    let single = |name| one(fields, name);
     let response_type = single("response_type").and_then(|v| ResponseType::parse(v).ok());
     Box::new(AuthorizationRequestError {
         error,
@@ -681,10 +698,53 @@ fn failure(
     })
 }
 
-/// The values of [`AUTHORIZATION_REQUEST_PARAMETERS`] but `resource`, found in one pass over the
-/// parameters.
+/// The parameters of [`AUTHORIZATION_REQUEST_PARAMETERS`], found in one pass.
+type Fields<'a> = fields::Fields<'a, 22, 1>;
+
+/// The list of `resource` values (RFC 8707 §2) among the [`Fields`].
+const RESOURCE: usize = 0;
+
+/// Where authorization request parsing files the parameter `name`.
+fn slot(name: &str) -> Option<Slot> {
+    Some(Slot::One(match name {
+        "response_type" => 0,
+        "client_id" => 1,
+        "redirect_uri" => 2,
+        "scope" => 3,
+        "state" => 4,
+        "code_challenge" => 5,
+        "code_challenge_method" => 6,
+        "response_mode" => 7,
+        "nonce" => 8,
+        "display" => 9,
+        "prompt" => 10,
+        "max_age" => 11,
+        "ui_locales" => 12,
+        "claims_locales" => 13,
+        "id_token_hint" => 14,
+        "login_hint" => 15,
+        "acr_values" => 16,
+        "claims" => 17,
+        "request" => 18,
+        "request_uri" => 19,
+        "authorization_details" => 20,
+        "dpop_jkt" => 21,
+        "resource" => return Some(Slot::Many(RESOURCE)),
+        _ => return None,
+    }))
+}
+
+/// The value of the single parameter `name` when it appears exactly once.
+fn one<'f>(fields: &'f Fields<'_>, name: &str) -> Option<&'f str> {
+    match slot(name) {
+        Some(Slot::One(index)) => fields.one(index),
+        _ => None,
+    }
+}
+
+/// The single parameters' values by name.
 #[derive(Debug, Default, PartialEq)]
-struct Fields<'a> {
+struct Values<'a> {
     response_type: Option<&'a str>,
     client_id: Option<&'a str>,
     redirect_uri: Option<&'a str>,
@@ -709,65 +769,33 @@ struct Fields<'a> {
     dpop_jkt: Option<&'a str>,
 }
 
-impl<'a> Fields<'a> {
-    /// Reads the fields, refusing the first repeated parameter other than `resource`
-    /// (RFC 6749 §3.1; RFC 8707 §2), as [`Params::ensure_no_repeats_except`] does.
-    fn read(params: &'a Params) -> Result<Self, ParamsError> {
-        let mut fields = Self::default();
-        for (index, (name, value)) in params.iter().enumerate() {
-            let repeated = match fields.slot(name) {
-                Some(slot) => slot.replace(value).is_some(),
-                // Not a field: `resource`, or a name this crate ignores, which may not repeat
-                // either (the unusual case, so compared with the earlier names one by one).
-                None => name != "resource" && params.iter().take(index).any(|(n, _)| n == name),
-            };
-            if repeated {
-                return Err(ParamsError::Repeated { name: clip(name) });
-            }
+impl<'a> Values<'a> {
+    fn of(fields: &'a Fields<'_>) -> Self {
+        let one = |name| one(fields, name);
+        Self {
+            response_type: one("response_type"),
+            client_id: one("client_id"),
+            redirect_uri: one("redirect_uri"),
+            scope: one("scope"),
+            state: one("state"),
+            code_challenge: one("code_challenge"),
+            code_challenge_method: one("code_challenge_method"),
+            response_mode: one("response_mode"),
+            nonce: one("nonce"),
+            display: one("display"),
+            prompt: one("prompt"),
+            max_age: one("max_age"),
+            ui_locales: one("ui_locales"),
+            claims_locales: one("claims_locales"),
+            id_token_hint: one("id_token_hint"),
+            login_hint: one("login_hint"),
+            acr_values: one("acr_values"),
+            claims: one("claims"),
+            request: one("request"),
+            request_uri: one("request_uri"),
+            authorization_details: one("authorization_details"),
+            dpop_jkt: one("dpop_jkt"),
         }
-        Ok(fields)
-    }
-
-    /// What [`read`](Self::read) stands for: the repetition check, then a lookup of each field.
-    #[cfg(test)]
-    fn read_reference(params: &'a Params) -> Result<Self, ParamsError> {
-        params.ensure_no_repeats_except(&["resource"])?;
-        let mut fields = Self::default();
-        for name in AUTHORIZATION_REQUEST_PARAMETERS {
-            if let Some(slot) = fields.slot(name) {
-                *slot = params.single(name).ok().flatten();
-            }
-        }
-        Ok(fields)
-    }
-
-    /// Where the value of `name` goes, if it is a field.
-    fn slot(&mut self, name: &str) -> Option<&mut Option<&'a str>> {
-        Some(match name {
-            "response_type" => &mut self.response_type,
-            "client_id" => &mut self.client_id,
-            "redirect_uri" => &mut self.redirect_uri,
-            "scope" => &mut self.scope,
-            "state" => &mut self.state,
-            "code_challenge" => &mut self.code_challenge,
-            "code_challenge_method" => &mut self.code_challenge_method,
-            "response_mode" => &mut self.response_mode,
-            "nonce" => &mut self.nonce,
-            "display" => &mut self.display,
-            "prompt" => &mut self.prompt,
-            "max_age" => &mut self.max_age,
-            "ui_locales" => &mut self.ui_locales,
-            "claims_locales" => &mut self.claims_locales,
-            "id_token_hint" => &mut self.id_token_hint,
-            "login_hint" => &mut self.login_hint,
-            "acr_values" => &mut self.acr_values,
-            "claims" => &mut self.claims,
-            "request" => &mut self.request,
-            "request_uri" => &mut self.request_uri,
-            "authorization_details" => &mut self.authorization_details,
-            "dpop_jkt" => &mut self.dpop_jkt,
-            _ => return None,
-        })
     }
 }
 
@@ -1347,7 +1375,65 @@ mod tests {
             ),
         ) {
             let params: Params = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-            proptest::prop_assert_eq!(Fields::read(&params), Fields::read_reference(&params));
+            let fields = Fields::from_params(&params, slot);
+            proptest::prop_assert_eq!(
+                fields.ensure_no_repeats(),
+                params.ensure_no_repeats_except(&["resource"])
+            );
+            for name in AUTHORIZATION_REQUEST_PARAMETERS.iter().filter(|n| **n != "resource") {
+                proptest::prop_assert_eq!(one(&fields, name), params.single(name).ok().flatten());
+            }
+            proptest::prop_assert!(fields.many(RESOURCE).eq(params.all("resource")));
+            // The same, read straight from the query string (where a pair without a name is
+            // dropped).
+            let encoded = params.encode();
+            let parsed = Params::parse_query(&encoded).unwrap();
+            let expected = Fields::from_params(&parsed, slot);
+            let pairs = Pairs::new(encoded.as_bytes(), Some(&encoded), &ParamLimits::default());
+            let direct = Fields::from_pairs(pairs.unwrap(), slot).unwrap();
+            proptest::prop_assert_eq!(Values::of(&direct), Values::of(&expected));
+            proptest::prop_assert!(direct.many(RESOURCE).eq(expected.many(RESOURCE)));
+            proptest::prop_assert_eq!(direct.ensure_no_repeats(), expected.ensure_no_repeats());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn queries_and_bodies_parse_as_their_params(
+            pairs in proptest::collection::vec(
+                (
+                    proptest::prop_oneof![
+                        proptest::sample::select(AUTHORIZATION_REQUEST_PARAMETERS),
+                        proptest::sample::select(&["extra", "client%5Fid", "st+ate", "%zz"][..]),
+                    ],
+                    proptest::sample::select(&[
+                        "code", "s6BhdRkqt3", "https%3A%2F%2Fc.example%2Fcb", "openid+email",
+                        "af0ifjsldkj", "S256", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                        "%C3%28", "%2", "a=b", "",
+                    ][..]),
+                ),
+                0..10,
+            ),
+        ) {
+            let query = pairs
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join("&");
+            let composed = |params: Result<Params, ParamsError>| {
+                params
+                    .map_err(|e| params_failure(&e))
+                    .and_then(|params| AuthorizationRequest::parse(&params))
+            };
+            proptest::prop_assert_eq!(
+                AuthorizationRequest::parse_query(&query),
+                composed(Params::parse_query(&query))
+            );
+            let form = Some("application/x-www-form-urlencoded");
+            proptest::prop_assert_eq!(
+                AuthorizationRequest::parse_form(form, query.as_bytes()),
+                composed(Params::parse_form(form, query.as_bytes()))
+            );
         }
     }
 

@@ -56,3 +56,55 @@ pub fn check_json_writers(body: &[u8]) {
         );
     }
 }
+
+/// Checks that [`TokenRequest::parse`](crate::TokenRequest::parse), which reads the body
+/// straight into its fields, gives what its public steps give: the parameters, the repetition
+/// check, the client authentication and the grant.
+///
+/// # Panics
+///
+/// On any disagreement: that is the finding.
+#[allow(clippy::panic)]
+pub fn check_token_request(request: &crate::HttpRequest<'_>) {
+    use crate::{ClientAuthentication, TokenRequest};
+    let composed =
+        crate::token::back_channel_params(request, &["resource", "audience"]).and_then(|params| {
+            let client_auth = ClientAuthentication::parse(request.authorization, &params)?;
+            TokenRequest::from_params(&params, client_auth)
+        });
+    assert_eq!(TokenRequest::parse(request), composed);
+}
+
+/// Checks that [`AuthorizationRequest::parse_query`](crate::AuthorizationRequest::parse_query)
+/// and `parse_form`, which read the input straight into their fields, give what
+/// [`AuthorizationRequest::parse`](crate::AuthorizationRequest::parse) gives for the same
+/// [`Params`](crate::Params) (or the same error, when the input does not even parse).
+///
+/// # Panics
+///
+/// On any disagreement: that is the finding.
+#[allow(clippy::panic)]
+pub fn check_authorization_request(input: &[u8]) {
+    use crate::{AuthorizationRequest, Params};
+    let form = "application/x-www-form-urlencoded";
+    let composed = |params: Result<Params, crate::ParamsError>| match params {
+        Ok(params) => AuthorizationRequest::parse(&params),
+        Err(error) => Err(Box::new(crate::AuthorizationRequestError {
+            error: error.to_authorization_error(),
+            client_id: None,
+            redirect_uri: None,
+            state: None,
+            response_mode: crate::ResponseMode::Query,
+        })),
+    };
+    assert_eq!(
+        AuthorizationRequest::parse_form(Some(form), input),
+        composed(Params::parse_form(Some(form), input))
+    );
+    if let Ok(query) = std::str::from_utf8(input) {
+        assert_eq!(
+            AuthorizationRequest::parse_query(query),
+            composed(Params::parse_query(query))
+        );
+    }
+}

@@ -6,6 +6,7 @@ pub mod claims;
 pub mod client_auth;
 pub mod device;
 pub mod error;
+mod fields;
 mod form;
 #[cfg(fuzzing)]
 #[doc(hidden)]

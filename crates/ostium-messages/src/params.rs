@@ -196,7 +196,7 @@ impl Params {
     ///
     /// As [`parse_query`](Self::parse_query).
     pub fn parse_query_with(query: &str, limits: &ParamLimits) -> Result<Self, ParamsError> {
-        Self::decode(query.as_bytes(), true, limits)
+        Self::decode(query.as_bytes(), Some(query), limits)
     }
 
     /// Parses an `application/x-www-form-urlencoded` body after checking its `Content-Type`
@@ -221,80 +221,30 @@ impl Params {
         limits: &ParamLimits,
     ) -> Result<Self, ParamsError> {
         check_form_content_type(content_type)?;
-        let is_utf8 = body.len() <= limits.max_total_bytes && std::str::from_utf8(body).is_ok();
-        Self::decode(body, is_utf8, limits)
+        Self::decode(body, form_text(body, limits), limits)
     }
 
-    /// Splits at `&` and `=` while decoding (one pass), checks the limits and drops empty pairs;
-    /// `is_utf8` says that `input` is known to be UTF-8, so that only components with `%` escapes
-    /// need a check.
-    ///
-    /// The checks run per pair in this order, and the first that fails is the error: too many
-    /// pairs, the name's escapes, the value's escapes, the decoded lengths, the name's UTF-8, the
-    /// value's UTF-8.
-    fn decode(input: &[u8], is_utf8: bool, limits: &ParamLimits) -> Result<Self, ParamsError> {
-        if input.len() > limits.max_total_bytes {
-            return Err(ParamsError::TooLarge {
-                limit: limits.max_total_bytes,
-            });
-        }
-        let mut text = Vec::with_capacity(input.len());
+    /// Collects the pairs of `input` ([`form::Pairs`]: one pass, decoded into one buffer, empty
+    /// pairs dropped, the limits checked); `text` is `input` itself when it is known to be UTF-8.
+    fn decode(input: &[u8], text: Option<&str>, limits: &ParamLimits) -> Result<Self, ParamsError> {
+        let mut decoded = Vec::with_capacity(input.len());
         // Room for the parameters of any request the endpoints define without growing; counting
         // the `&`s first costs a pass over the input.
         let mut pairs = Vec::with_capacity(limits.max_params.min(16));
-        let mut count = 0usize;
-        // `at` starts a piece: the bytes up to the next `&`.
-        let mut at = 0;
-        while at < input.len() {
-            if input.get(at) == Some(&b'&') {
-                at += 1;
-                continue;
-            }
-            count += 1;
-            if count > limits.max_params {
-                return Err(ParamsError::TooMany {
-                    limit: limits.max_params,
-                });
-            }
-            let name = text.len();
-            let (stop, name_escaped) = form::decode_component(&mut text, input, at, true)?;
-            let value = text.len();
-            let (end, value_escaped) = match input.get(stop) {
-                Some(b'=') => form::decode_component(&mut text, input, stop + 1, false)?,
-                _ => (stop, false),
-            };
-            let decoded_name = text.get(name..value).unwrap_or_default();
-            let decoded_value = text.get(value..).unwrap_or_default();
-            if decoded_name.len() > limits.max_value_bytes
-                || decoded_value.len() > limits.max_value_bytes
-            {
-                return Err(ParamsError::ValueTooLong {
-                    name: clip(&String::from_utf8_lossy(decoded_name)),
-                    limit: limits.max_value_bytes,
-                });
-            }
-            let is_text = |component: &[u8], escaped: bool| {
-                (is_utf8 && !escaped) || std::str::from_utf8(component).is_ok()
-            };
-            if !is_text(decoded_name, name_escaped) || !is_text(decoded_value, value_escaped) {
-                return Err(ParamsError::NotUtf8 { at });
-            }
-            // RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were
-            // omitted from the request." A pair without a name is no parameter at all.
-            if name == value || value == text.len() {
-                text.truncate(name);
-            } else {
+        let mut reader = form::Pairs::new(input, text, limits)?;
+        while let Some(pair) = reader.next_into(&mut decoded, true) {
+            // With `copy`, both lie in `decoded`, the value right after the name.
+            if let (form::Piece::Output(name), form::Piece::Output(value)) = pair? {
                 pairs.push(Pair {
-                    name,
-                    value,
-                    end: text.len(),
+                    name: name.start,
+                    value: value.start,
+                    end: value.end,
                 });
             }
-            at = end + 1;
         }
         // Every component kept was checked (or came from UTF-8 input undecoded), and each ends on
         // a character boundary, so this check of the whole buffer cannot fail.
-        let text = String::from_utf8(text).map_err(|_| ParamsError::NotUtf8 { at: 0 })?;
+        let text = String::from_utf8(decoded).map_err(|_| ParamsError::NotUtf8 { at: 0 })?;
         Ok(Self { text, pairs })
     }
 
@@ -539,6 +489,15 @@ pub fn check_form_content_type(content_type: Option<&str>) -> Result<(), ParamsE
         }
     }
     Ok(())
+}
+
+/// A form body as text, when it is UTF-8 and within the size limit (a larger one is refused
+/// without looking at it).
+pub(crate) fn form_text<'a>(body: &'a [u8], limits: &ParamLimits) -> Option<&'a str> {
+    if body.len() > limits.max_total_bytes {
+        return None;
+    }
+    std::str::from_utf8(body).ok()
 }
 
 /// Decodes one whole `application/x-www-form-urlencoded` component (no splitting at `&` or `=`):

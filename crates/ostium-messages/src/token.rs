@@ -16,8 +16,10 @@ use serde_json::Value;
 
 use crate::client_auth::{self, BodyCredentials, CLIENT_AUTH_PARAMETERS, ClientAuthentication};
 use crate::error::{ErrorResponse, TokenErrorCode};
+use crate::fields::{self, Slot};
+use crate::form;
 use crate::json::JsonError;
-use crate::params::{Params, ParamsError, clip};
+use crate::params::{ParamLimits, Params, ParamsError, check_form_content_type, clip, form_text};
 use crate::redirect_uri::RedirectUri;
 use crate::request::HttpRequest;
 use crate::response::HttpResponse;
@@ -286,6 +288,17 @@ pub(crate) fn back_channel_params(
     request: &HttpRequest<'_>,
     repeatable: &[&str],
 ) -> Result<Params, ErrorResponse<TokenErrorCode>> {
+    check_back_channel(request)?;
+    let params =
+        Params::parse_form(request.content_type, request.body).map_err(|e| e.to_token_error())?;
+    params
+        .ensure_no_repeats_except(repeatable)
+        .map_err(|e| e.to_token_error())?;
+    Ok(params)
+}
+
+/// Checks a back-channel endpoint request's method and query.
+fn check_back_channel(request: &HttpRequest<'_>) -> Result<(), ErrorResponse<TokenErrorCode>> {
     if request.method != "POST" {
         return Err(ParamsError::MethodNotAllowed {
             method: clip(request.method),
@@ -304,12 +317,7 @@ pub(crate) fn back_channel_params(
             )));
         }
     }
-    let params =
-        Params::parse_form(request.content_type, request.body).map_err(|e| e.to_token_error())?;
-    params
-        .ensure_no_repeats_except(repeatable)
-        .map_err(|e| e.to_token_error())?;
-    Ok(params)
+    Ok(())
 }
 
 impl TokenRequest {
@@ -332,11 +340,17 @@ impl TokenRequest {
     /// `invalid_client` (malformed Basic header), `unsupported_grant_type` (unknown
     /// `grant_type`), `invalid_scope`, `invalid_target`, `invalid_authorization_details`.
     pub fn parse(request: &HttpRequest<'_>) -> Result<Self, ErrorResponse<TokenErrorCode>> {
-        let params = back_channel_params(request, &["resource", "audience"])?;
-        let fields = Fields::read(&params);
+        check_back_channel(request)?;
+        check_form_content_type(request.content_type).map_err(|e| e.to_token_error())?;
+        // The body is read straight into the fields, without a `Params` in between.
+        let limits = ParamLimits::default();
+        let fields = form::Pairs::new(request.body, form_text(request.body, &limits), &limits)
+            .and_then(|pairs| Fields::from_pairs(pairs, slot))
+            .and_then(|fields| fields.ensure_no_repeats().map(|()| fields))
+            .map_err(|e| e.to_token_error())?;
         // No parameter but `resource` and `audience` repeats here, so each value is what
         // `ClientAuthentication::parse` would read with `Params::single`.
-        let single = |name| fields.single(&params, name);
+        let single = |name| single(&fields, name);
         let body_id = client_auth::parse_client_id(single("client_id"))?;
         let body = BodyCredentials {
             client_secret: single("client_secret"),
@@ -345,7 +359,7 @@ impl TokenRequest {
         };
         let client_auth =
             ClientAuthentication::from_presented(request.authorization, body_id, &body)?;
-        Self::from_fields(&params, &fields, client_auth)
+        Self::from_fields(&fields, client_auth)
     }
 
     /// Parses the grant and extension parameters, given the client authentication.
@@ -357,15 +371,14 @@ impl TokenRequest {
         params: &Params,
         client_auth: ClientAuthentication,
     ) -> Result<Self, ErrorResponse<TokenErrorCode>> {
-        Self::from_fields(params, &Fields::read(params), client_auth)
+        Self::from_fields(&Fields::from_params(params, slot), client_auth)
     }
 
     fn from_fields(
-        params: &Params,
         fields: &Fields<'_>,
         client_auth: ClientAuthentication,
     ) -> Result<Self, ErrorResponse<TokenErrorCode>> {
-        let single = |name: &'static str| fields.single(params, name);
+        let single = |name: &'static str| single(fields, name);
         let required = |name: &'static str| {
             single(name).ok_or_else(|| invalid_request(&format!("{name} is required")))
         };
@@ -421,7 +434,7 @@ impl TokenRequest {
                     actor_token,
                     actor_token_type,
                     requested_token_type: single("requested_token_type").map(str::to_owned),
-                    audience: params.all("audience").map(str::to_owned).collect(),
+                    audience: fields.many(AUDIENCE).map(str::to_owned).collect(),
                     scope: scope()?,
                 })
             }
@@ -441,8 +454,8 @@ impl TokenRequest {
                     .with_description(&format!("grant_type {} is not supported", clip(other))));
             }
         };
-        let resource = params
-            .all("resource")
+        let resource = fields
+            .many(RESOURCE)
             .map(|v| {
                 AbsoluteUri::parse(v).map_err(|e| {
                     ErrorResponse::new(TokenErrorCode::InvalidTarget)
@@ -538,20 +551,15 @@ impl TokenRequest {
     }
 }
 
-/// What a parameter name was seen as, in one pass.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-enum Seen<'a> {
-    #[default]
-    Absent,
-    Once(&'a str),
-    Repeated,
-}
+/// The parameters token request parsing reads (the grants', `scope`, `authorization_details`,
+/// the client authentication's, and the repeatable `resource` and `audience`), found in one
+/// pass over the parameters rather than one pass per name.
+type Fields<'a> = fields::Fields<'a, FIELDS, 2>;
 
-/// The parameters token request parsing reads one at a time (the grants', `scope`,
-/// `authorization_details` and the client authentication's), found in one pass over the
-/// parameters rather than one pass per name.
-#[derive(Debug, PartialEq)]
-struct Fields<'a>([Seen<'a>; FIELDS]);
+/// The list of `resource` values (RFC 8707 §2) among the [`Fields`].
+const RESOURCE: usize = 0;
+/// The list of `audience` values (RFC 8693 §2.1) among the [`Fields`].
+const AUDIENCE: usize = 1;
 
 /// How many names [`field_index`] knows.
 const FIELDS: usize = 20;
@@ -583,29 +591,20 @@ fn field_index(name: &str) -> Option<usize> {
     })
 }
 
-impl<'a> Fields<'a> {
-    fn read(params: &'a Params) -> Self {
-        let mut seen = [Seen::Absent; FIELDS];
-        for (name, value) in params.iter() {
-            if let Some(slot) = field_index(name).and_then(|index| seen.get_mut(index)) {
-                *slot = match slot {
-                    Seen::Absent => Seen::Once(value),
-                    Seen::Once(_) | Seen::Repeated => Seen::Repeated,
-                };
-            }
-        }
-        Self(seen)
+/// Where token request parsing files the parameter `name`.
+fn slot(name: &str) -> Option<Slot> {
+    match name {
+        "resource" => Some(Slot::Many(RESOURCE)),
+        "audience" => Some(Slot::Many(AUDIENCE)),
+        _ => field_index(name).map(Slot::One),
     }
+}
 
-    /// The value of `name` when it appears exactly once, as `params.single(name).ok().flatten()`
-    /// reads it (and reads it for a name that is not a field).
-    fn single(&self, params: &'a Params, name: &str) -> Option<&'a str> {
-        match field_index(name).and_then(|index| self.0.get(index)) {
-            Some(Seen::Once(value)) => Some(value),
-            Some(Seen::Absent | Seen::Repeated) => None,
-            None => params.single(name).ok().flatten(),
-        }
-    }
+/// The value of the field `name` when it appears exactly once, as
+/// `params.single(name).ok().flatten()` reads it.
+fn single<'f>(fields: &'f Fields<'_>, name: &str) -> Option<&'f str> {
+    debug_assert!(field_index(name).is_some(), "{name} is not a field");
+    fields.one(field_index(name)?)
 }
 
 /// A successful token response (RFC 6749 §5.1; OIDC Core §3.1.3.3; RFC 8693 §2.2.1;
@@ -1076,14 +1075,21 @@ mod tests {
             ),
         ) {
             let params: Params = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-            let fields = Fields::read(&params);
-            for name in NAMES {
+            let fields = Fields::from_params(&params, slot);
+            for name in NAMES.iter().filter(|name| field_index(name).is_some()) {
                 proptest::prop_assert_eq!(
-                    fields.single(&params, name),
+                    single(&fields, name),
                     params.single(name).ok().flatten(),
                     "{}", name
                 );
             }
+            for (name, list) in [("resource", RESOURCE), ("audience", AUDIENCE)] {
+                proptest::prop_assert!(fields.many(list).eq(params.all(name)));
+            }
+            proptest::prop_assert_eq!(
+                fields.ensure_no_repeats(),
+                params.ensure_no_repeats_except(&["resource", "audience"])
+            );
         }
     }
 
@@ -1102,6 +1108,9 @@ mod tests {
         "a+b",
         "a%0Ab",
         "%7B%7D",
+        "a=b",
+        "%zz",
+        "%C3%28",
         "",
     ];
 
