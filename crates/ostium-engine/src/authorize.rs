@@ -781,7 +781,7 @@ impl AuthorizeFlow {
                 claims: context.claims,
                 resources: context.resources,
             }),
-            redirect_uri: context.redirect_uri.map(|uri| uri.as_str().to_owned()),
+            redirect_uri: context.redirect_uri,
             code_challenge: context.code_challenge,
             nonce: context.nonce,
             dpop_jkt: context.dpop_jkt,

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use ostium_messages::RedirectUri;
 use ostium_messages::claims::ClaimsRequest;
 use ostium_messages::values::{AbsoluteUri, ClientId, JwkThumbprint, Nonce};
 use ostium_pkce::CodeChallenge;
@@ -19,7 +20,7 @@ use crate::secret::GrantId;
 /// The subject identifier: a locally unique, never reassigned identifier of the end user
 /// (OIDC Core §2: at most 255 ASCII characters, case-sensitive).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Subject(String);
+pub struct Subject(Arc<str>);
 
 impl Subject {
     /// Longest subject identifier (OIDC Core §2).
@@ -35,7 +36,7 @@ impl Subject {
         if value.is_empty() || value.len() > Self::MAX_LEN || !printable {
             return Err(InvalidSubject);
         }
-        Ok(Self(value.to_owned()))
+        Ok(Self(value.into()))
     }
 
     /// The identifier.
@@ -148,7 +149,7 @@ pub struct CodeRecord {
     /// The `redirect_uri` parameter exactly as the authorization request sent it, if it sent one;
     /// the token request must then repeat it (RFC 6749 §4.1.3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub redirect_uri: Option<String>,
+    pub redirect_uri: Option<RedirectUri>,
     /// The PKCE challenge bound to the code (RFC 7636 §4.4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_challenge: Option<CodeChallenge>,

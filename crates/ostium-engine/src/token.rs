@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use ostium_messages::token::{Grant, TokenRequest};
-use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode, TokenResponse};
+use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode};
 use ostium_pkce::verify_exchange;
 use ostium_rand::SecureRng;
 use time::OffsetDateTime;
@@ -44,15 +44,16 @@ enum Stage {
     /// A replay was detected; once the family is revoked, answer `invalid_grant`.
     RevokingFamily(&'static str),
     Rotating(Issuing),
-    Writing(TokenResponse),
+    Writing(HttpResponse),
     Finished,
 }
 
-/// Tokens ready to be issued once a rotation succeeds.
+/// Tokens ready to be issued once their records are stored: the records, and the response
+/// already written (it is sent only if the store takes the records).
 struct Issuing {
     grant: GrantId,
     writes: Vec<Write>,
-    response: TokenResponse,
+    response: HttpResponse,
 }
 
 fn invalid_grant(text: &str) -> ErrorResponse<TokenErrorCode> {
@@ -144,7 +145,7 @@ impl TokenFlow {
             }
             // The rotation wrote the access token too.
             (Stage::Rotating(issuing), Outcome::Rotation(Rotation::Rotated)) => {
-                Step::Respond(issuing.response.to_response())
+                Step::Respond(issuing.response)
             }
             (Stage::Rotating(issuing), Outcome::Rotation(Rotation::Conflict)) => {
                 // Another request rotated this token first: one of the two is a replay, and
@@ -155,7 +156,7 @@ impl TokenFlow {
                     "the refresh token was used concurrently; its grant is revoked",
                 )
             }
-            (Stage::Writing(response), Outcome::Written) => Step::Respond(response.to_response()),
+            (Stage::Writing(response), Outcome::Written) => Step::Respond(response),
             _ => engine.token_error(&server_error("unexpected store outcome")),
         }
     }
@@ -171,7 +172,7 @@ impl TokenFlow {
 
     fn write(mut self: Box<Self>, issuing: Issuing) -> Step {
         if issuing.writes.is_empty() {
-            return Step::Respond(issuing.response.to_response());
+            return Step::Respond(issuing.response);
         }
         self.stage = Stage::Writing(issuing.response);
         self.suspend(Effect::Write(issuing.writes))
@@ -255,7 +256,7 @@ impl TokenFlow {
         }
         // Item 34: the same redirect_uri as the authorization request, if it sent one.
         let redirect_ok = match (&record.redirect_uri, redirect_uri) {
-            (Some(sent), Some(now_sent)) => sent == now_sent.as_str(),
+            (Some(sent), Some(now_sent)) => sent == now_sent,
             (Some(_), None) => false,
             (None, Some(now_sent)) => client.redirect_uris.iter().any(|r| r.matches(now_sent)),
             (None, None) => true,
@@ -380,7 +381,8 @@ impl TokenFlow {
                 &mut self.entropy,
                 record.grant,
                 generation,
-                Arc::clone(&record.details),
+                // The record's last use: the new token inherits its details.
+                record.details,
                 record.issued_at,
             ) {
                 Ok(minted) => minted,
@@ -417,7 +419,7 @@ impl TokenFlow {
         let issuing = Issuing {
             grant: record.grant,
             writes,
-            response,
+            response: response.to_response(),
         };
         match rotation {
             Some(effect) => {
@@ -530,7 +532,7 @@ impl TokenFlow {
         Ok(Issuing {
             grant,
             writes,
-            response,
+            response: response.to_response(),
         })
     }
 }

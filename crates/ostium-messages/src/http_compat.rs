@@ -95,7 +95,7 @@ impl TryFrom<HttpResponse> for http::Response<Vec<u8>> {
     fn try_from(response: HttpResponse) -> Result<Self, Self::Error> {
         let (status, headers, body) = response.into_parts();
         let mut builder = http::Response::builder().status(status);
-        for (name, value) in headers {
+        for (name, value) in headers.into_owned() {
             // Both forms get the same validity check; an owned value moves in without a copy.
             builder = match value {
                 std::borrow::Cow::Borrowed(value) => builder.header(name, value),

@@ -466,6 +466,10 @@ pub fn check_form_content_type(content_type: Option<&str>) -> Result<(), ParamsE
         found: content_type.map(clip),
     };
     let value = content_type.ok_or_else(refuse)?;
+    // What clients send nearly always, answered without splitting.
+    if value == "application/x-www-form-urlencoded" {
+        return Ok(());
+    }
     let mut parts = value.split(';');
     let media = parts.next().unwrap_or_default().trim();
     if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {

@@ -34,6 +34,7 @@
 //! (`com.example.app:/callback`, RFC 8252 §7.1) are accepted.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -190,7 +191,7 @@ impl std::error::Error for RedirectUriError {}
 /// characters, with well-formed percent-encodings and no fragment. Not yet matched against a
 /// registration; see [`RegisteredRedirectUri::matches`].
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct RedirectUri(String);
+pub struct RedirectUri(Arc<str>);
 
 impl RedirectUri {
     /// Checks the request-time syntax.
@@ -200,7 +201,7 @@ impl RedirectUri {
     /// [`RedirectUriError`] naming the rule.
     pub fn parse(uri: &str) -> Result<Self, RedirectUriError> {
         check_syntax(uri)?;
-        Ok(Self(uri.to_owned()))
+        Ok(Self(uri.into()))
     }
 
     /// The URI exactly as received.
@@ -346,7 +347,7 @@ impl LoopbackHost {
 /// A redirect URI accepted at registration time (see the [module docs](self) for the rules).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct RegisteredRedirectUri {
-    uri: String,
+    uri: Arc<str>,
     /// For `http://127.0.0.1[:port]rest` / `http://[::1][:port]rest`: the host and `rest` (path
     /// and query), which must match exactly while the port may vary.
     loopback: Option<(LoopbackHost, String)>,
@@ -407,7 +408,7 @@ impl RegisteredRedirectUri {
             }
         }
         Ok(Self {
-            uri: uri.to_owned(),
+            uri: uri.into(),
             loopback,
         })
     }
@@ -430,7 +431,7 @@ impl RegisteredRedirectUri {
 
     /// [`matches`](Self::matches) on a raw string, for callers that have not parsed it.
     pub fn matches_str(&self, requested: &str) -> bool {
-        if requested == self.uri {
+        if requested == &*self.uri {
             return true;
         }
         let Some((host, rest)) = &self.loopback else {
@@ -518,7 +519,7 @@ impl<'de> Deserialize<'de> for RegisteredRedirectUri {
 /// A redirect URI that matched the client's registration: the only kind the response writers
 /// redirect to. For a loopback URI it carries the port the request asked for.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct MatchedRedirectUri(String);
+pub struct MatchedRedirectUri(Arc<str>);
 
 impl MatchedRedirectUri {
     /// The URI to redirect to.
@@ -568,7 +569,7 @@ pub fn select_redirect_uri(
         Some(requested) => registered
             .iter()
             .any(|r| r.matches(requested))
-            .then(|| MatchedRedirectUri(requested.as_str().to_owned()))
+            .then(|| MatchedRedirectUri(Arc::clone(&requested.0)))
             .ok_or(RedirectUriError::NotRegistered),
         None => match (rule, registered) {
             (RedirectUriParameter::OptionalWithSingleRegistration, [only])

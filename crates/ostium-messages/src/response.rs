@@ -52,18 +52,24 @@ pub type HeaderField = (&'static str, Cow<'static, str>);
 #[derive(Clone, PartialEq, Eq)]
 pub struct HttpResponse {
     status: u16,
-    headers: Vec<HeaderField>,
+    /// A fixed set of static headers is shared, not copied, until one is added.
+    headers: Cow<'static, [HeaderField]>,
     body: Vec<u8>,
 }
+
+/// The headers of every JSON response: `Content-Type`, and no caching (RFC 6749 §5.1).
+static JSON_NO_STORE: [HeaderField; 3] = [
+    (header::CONTENT_TYPE, Cow::Borrowed("application/json")),
+    (header::CACHE_CONTROL, Cow::Borrowed("no-store")),
+    (header::PRAGMA, Cow::Borrowed("no-cache")),
+];
 
 impl HttpResponse {
     /// A response with a status, no headers and an empty body.
     pub fn new(status: u16) -> Self {
         Self {
             status,
-            // Room for what the endpoints add (content type, caching, a challenge or location)
-            // without growing.
-            headers: Vec::with_capacity(4),
+            headers: Cow::Borrowed(&[]),
             body: Vec::new(),
         }
     }
@@ -77,11 +83,11 @@ impl HttpResponse {
 
     /// [`json`](Self::json) with the body already written.
     pub(crate) fn json_bytes(status: u16, body: Vec<u8>) -> Self {
-        Self::new(status)
-            .with_header(header::CONTENT_TYPE, "application/json")
-            .with_header(header::CACHE_CONTROL, "no-store")
-            .with_header(header::PRAGMA, "no-cache")
-            .with_body(body)
+        Self {
+            status,
+            headers: Cow::Borrowed(&JSON_NO_STORE),
+            body,
+        }
     }
 
     /// A back-channel error response (RFC 6749 §5.2): 400 JSON, except `invalid_client`, which
@@ -110,7 +116,11 @@ impl HttpResponse {
     /// Adds a header. A `&'static str` value is kept without copying.
     #[must_use]
     pub fn with_header(mut self, name: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
-        self.headers.push((name, value.into()));
+        let headers = self.headers.to_mut();
+        // Room for what the endpoints add (content type, caching, a challenge or location)
+        // without growing.
+        headers.reserve(4);
+        headers.push((name, value.into()));
         self
     }
 
@@ -144,8 +154,9 @@ impl HttpResponse {
         &self.body
     }
 
-    /// Status, headers and body.
-    pub fn into_parts(self) -> (u16, Vec<HeaderField>, Vec<u8>) {
+    /// Status, headers and body. The headers are borrowed when they are a fixed static set
+    /// (every JSON response's), owned otherwise.
+    pub fn into_parts(self) -> (u16, Cow<'static, [HeaderField]>, Vec<u8>) {
         (self.status, self.headers, self.body)
     }
 }
@@ -572,7 +583,7 @@ mod tests {
             let location = response.header(header::LOCATION).unwrap();
             proptest::prop_assert_eq!(location, reference_deliver(&target(uri), &mode, &params));
             let (_, headers, _) = response.into_parts();
-            let location = headers.into_iter().find(|(n, _)| *n == header::LOCATION).unwrap().1;
+            let location = headers.into_owned().into_iter().find(|(n, _)| *n == header::LOCATION).unwrap().1;
             let std::borrow::Cow::Owned(location) = location else {
                 return Err(proptest::test_runner::TestCaseError::fail("a Location is built"));
             };

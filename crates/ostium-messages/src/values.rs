@@ -5,6 +5,7 @@
 //! in constant time (the store keeps hashes).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -70,9 +71,12 @@ fn check_vschar(what: &'static str, value: &str, max: usize) -> Result<(), Value
 
 macro_rules! vschar_string {
     ($(#[$meta:meta])* $name:ident, $what:literal, $max:expr, secret = $secret:tt) => {
+        vschar_string!($(#[$meta])* $name, $what, $max, secret = $secret, repr = String);
+    };
+    ($(#[$meta:meta])* $name:ident, $what:literal, $max:expr, secret = $secret:tt, repr = $repr:ty) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, Hash)]
-        pub struct $name(String);
+        pub struct $name($repr);
 
         impl $name {
             #[doc = concat!("Parses a `", $what, "`: 1 to ", stringify!($max), " bytes of `VSCHAR` (`%x20-7E`).")]
@@ -82,7 +86,7 @@ macro_rules! vschar_string {
             /// [`ValueError`] naming the rule.
             pub fn parse(value: &str) -> Result<Self, ValueError> {
                 check_vschar($what, value, $max)?;
-                Ok(Self(value.to_owned()))
+                Ok(Self(value.into()))
             }
 
             /// The value.
@@ -112,7 +116,7 @@ macro_rules! vschar_string {
 
             fn try_from(value: String) -> Result<Self, Self::Error> {
                 check_vschar($what, &value, $max)?;
-                Ok(Self(value))
+                Ok(Self(value.into()))
             }
         }
 
@@ -138,8 +142,9 @@ macro_rules! vschar_string {
 }
 
 vschar_string!(
-    /// A `client_id` (RFC 6749 §2.2, Appendix A.1).
-    ClientId, "client_id", 1024, secret = false
+    /// A `client_id` (RFC 6749 §2.2, Appendix A.1). Shared, not copied, when cloned: requests,
+    /// grants and store effects all carry it.
+    ClientId, "client_id", 1024, secret = false, repr = Arc<str>
 );
 vschar_string!(
     /// A `client_secret` (RFC 6749 §2.3.1, Appendix A.2). Secret: `Debug` redacts it.
@@ -184,7 +189,7 @@ vschar_string!(
 /// An issuer identifier: an `https` URL without query or fragment (RFC 8414 §2, OIDC Core §2,
 /// RFC 9207 §2). Compared by simple string comparison (RFC 9207 §2.4).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Issuer(String);
+pub struct Issuer(Arc<str>);
 
 impl Issuer {
     /// Parses an issuer identifier: `https`, a host, no query, no fragment, no userinfo.
@@ -239,7 +244,7 @@ impl Issuer {
                 rule: "must have a host and no userinfo",
             });
         }
-        Ok(Self(value.to_owned()))
+        Ok(Self(value.into()))
     }
 
     /// The identifier, exactly as configured.
