@@ -420,8 +420,9 @@ impl AuthorizationRequest {
         input: &[u8],
         text: Option<&str>,
     ) -> Result<Self, Box<AuthorizationRequestError>> {
-        let fields = Pairs::new(input, text, &ParamLimits::default())
-            .and_then(|pairs| Fields::from_pairs(pairs, slot))
+        let mut fields = Fields::new();
+        Pairs::new(input, text, &ParamLimits::default())
+            .and_then(|pairs| fields.read_pairs(pairs, slot))
             .map_err(|e| params_failure(&e))?;
         Self::parse_fields(&fields).map_err(|error| failure(&fields, error))
     }
@@ -436,7 +437,8 @@ impl AuthorizationRequest {
     /// (`invalid_scope`), malformed `authorization_details` (`invalid_authorization_details`),
     /// a malformed `resource` (`invalid_target`).
     pub fn parse(params: &Params) -> Result<Self, Box<AuthorizationRequestError>> {
-        let fields = Fields::from_params(params, slot);
+        let mut fields = Fields::new();
+        fields.read_params(params, slot);
         Self::parse_fields(&fields).map_err(|error| failure(&fields, error))
     }
 
@@ -1375,7 +1377,8 @@ mod tests {
             ),
         ) {
             let params: Params = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-            let fields = Fields::from_params(&params, slot);
+            let mut fields = Fields::new();
+            fields.read_params(&params, slot);
             proptest::prop_assert_eq!(
                 fields.ensure_no_repeats(),
                 params.ensure_no_repeats_except(&["resource"])
@@ -1388,9 +1391,11 @@ mod tests {
             // dropped).
             let encoded = params.encode();
             let parsed = Params::parse_query(&encoded).unwrap();
-            let expected = Fields::from_params(&parsed, slot);
+            let mut expected = Fields::new();
+            expected.read_params(&parsed, slot);
             let pairs = Pairs::new(encoded.as_bytes(), Some(&encoded), &ParamLimits::default());
-            let direct = Fields::from_pairs(pairs.unwrap(), slot).unwrap();
+            let mut direct = Fields::new();
+            direct.read_pairs(pairs.unwrap(), slot).unwrap();
             proptest::prop_assert_eq!(Values::of(&direct), Values::of(&expected));
             proptest::prop_assert!(direct.many(RESOURCE).eq(expected.many(RESOURCE)));
             proptest::prop_assert_eq!(direct.ensure_no_repeats(), expected.ensure_no_repeats());

@@ -1,6 +1,6 @@
 //! The parameters a request parser reads, found in one pass: each read name has a slot, filled
-//! straight from the query string or form body ([`Fields::from_pairs`], values borrowed unless
-//! they had escapes) or from a [`Params`] already parsed ([`Fields::from_params`]).
+//! straight from the query string or form body ([`Fields::read_pairs`], values borrowed unless
+//! they had escapes) or from a [`Params`] already parsed ([`Fields::read_params`]).
 //!
 //! Repetition is tracked on the way (RFC 6749 §3.1, §3.2): a name with a [`Slot::One`] or no
 //! slot at all may appear once; [`Fields::first_repeated`] names the first that appeared again,
@@ -48,7 +48,8 @@ pub(crate) struct Fields<'a, const ONE: usize, const MANY: usize> {
 }
 
 impl<'a, const ONE: usize, const MANY: usize> Fields<'a, ONE, MANY> {
-    fn new() -> Self {
+    /// No parameters yet. (Filled in place: the fields are too large to move around cheaply.)
+    pub(crate) fn new() -> Self {
         Self {
             one: std::array::from_fn(|_| Seen::Absent),
             many: std::array::from_fn(|_| Vec::new()),
@@ -78,33 +79,32 @@ impl<'a, const ONE: usize, const MANY: usize> Fields<'a, ONE, MANY> {
         }
     }
 
-    /// The fields of parameters already parsed; `slot` says where each read name goes.
-    pub(crate) fn from_params(params: &'a Params, slot: fn(&str) -> Option<Slot>) -> Self {
-        let mut fields = Self::new();
+    /// Reads parameters already parsed; `slot` says where each read name goes.
+    pub(crate) fn read_params(&mut self, params: &'a Params, slot: fn(&str) -> Option<Slot>) {
         // Names no slot takes, kept only to find a repeated one.
         let mut others: Vec<&str> = Vec::new();
         for (name, value) in params.iter() {
             match slot(name) {
-                Some(slot) => fields.file(name, slot, Text::Borrowed(value)),
+                Some(slot) => self.file(name, slot, Text::Borrowed(value)),
                 None if others.contains(&name) => {
-                    fields.repeated.get_or_insert_with(|| clip(name));
+                    self.repeated.get_or_insert_with(|| clip(name));
                 }
                 None => others.push(name),
             }
         }
-        fields
     }
 
-    /// The fields of a query string's or body's pairs; `slot` says where each read name goes.
+    /// Reads a query string's or body's pairs; `slot` says where each read name goes.
     ///
     /// # Errors
     ///
     /// The first error of decoding ([`Pairs`]).
-    pub(crate) fn from_pairs(
+    pub(crate) fn read_pairs(
+        &mut self,
         mut pairs: Pairs<'a>,
         slot: fn(&str) -> Option<Slot>,
-    ) -> Result<Self, ParamsError> {
-        let mut fields = Self::new();
+    ) -> Result<(), ParamsError> {
+        let fields = self;
         let mut decoded = Vec::new();
         let mut others: Vec<Piece> = Vec::new();
         while let Some(pair) = pairs.next_into(&mut decoded, false) {
@@ -140,7 +140,7 @@ impl<'a, const ONE: usize, const MANY: usize> Fields<'a, ONE, MANY> {
         }
         // Every decoded value was checked as UTF-8 when it was returned, so this cannot fail.
         fields.decoded = String::from_utf8(decoded).map_err(|_| ParamsError::NotUtf8 { at: 0 })?;
-        Ok(fields)
+        Ok(())
     }
 
     /// Refuses a repeated parameter other than the [`Slot::Many`] ones (RFC 6749 §3.1, §3.2).

@@ -121,6 +121,7 @@ impl<'a> Pairs<'a> {
     }
 
     /// The pair of the piece at `at`, `None` when it is to be skipped, and where the piece ends.
+    #[inline(always)]
     fn pair(
         &mut self,
         at: usize,
@@ -162,6 +163,7 @@ impl<'a> Pairs<'a> {
 
     /// The name (`name` true) or value starting at `from`: where it ends, where it lies, and
     /// whether a `%` escape was decoded (only then can it stop being UTF-8 where the input was).
+    #[inline(always)]
     fn component(
         &self,
         from: usize,

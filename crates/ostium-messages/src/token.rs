@@ -344,9 +344,10 @@ impl TokenRequest {
         check_form_content_type(request.content_type).map_err(|e| e.to_token_error())?;
         // The body is read straight into the fields, without a `Params` in between.
         let limits = ParamLimits::default();
-        let fields = form::Pairs::new(request.body, form_text(request.body, &limits), &limits)
-            .and_then(|pairs| Fields::from_pairs(pairs, slot))
-            .and_then(|fields| fields.ensure_no_repeats().map(|()| fields))
+        let mut fields = Fields::new();
+        form::Pairs::new(request.body, form_text(request.body, &limits), &limits)
+            .and_then(|pairs| fields.read_pairs(pairs, slot))
+            .and_then(|()| fields.ensure_no_repeats())
             .map_err(|e| e.to_token_error())?;
         // No parameter but `resource` and `audience` repeats here, so each value is what
         // `ClientAuthentication::parse` would read with `Params::single`.
@@ -371,7 +372,9 @@ impl TokenRequest {
         params: &Params,
         client_auth: ClientAuthentication,
     ) -> Result<Self, ErrorResponse<TokenErrorCode>> {
-        Self::from_fields(&Fields::from_params(params, slot), client_auth)
+        let mut fields = Fields::new();
+        fields.read_params(params, slot);
+        Self::from_fields(&fields, client_auth)
     }
 
     fn from_fields(
@@ -454,15 +457,13 @@ impl TokenRequest {
                     .with_description(&format!("grant_type {} is not supported", clip(other))));
             }
         };
-        let resource = fields
-            .many(RESOURCE)
-            .map(|v| {
-                AbsoluteUri::parse(v).map_err(|e| {
-                    ErrorResponse::new(TokenErrorCode::InvalidTarget)
-                        .with_description(&format!("resource: {e}"))
-                })
-            })
-            .collect::<Result<_, _>>()?;
+        let mut resource = Vec::new();
+        for value in fields.many(RESOURCE) {
+            resource.push(AbsoluteUri::parse(value).map_err(|e| {
+                ErrorResponse::new(TokenErrorCode::InvalidTarget)
+                    .with_description(&format!("resource: {e}"))
+            })?);
+        }
         let authorization_details = single("authorization_details")
             .map(|v| {
                 AuthorizationDetails::parse(v).map_err(|e| {
@@ -564,7 +565,9 @@ const AUDIENCE: usize = 1;
 /// How many names [`field_index`] knows.
 const FIELDS: usize = 20;
 
-/// The place of `name` among the [`Fields`].
+/// The place of `name` among the [`Fields`]. Always inlined: with a literal name, as in
+/// [`single`], it folds to a constant.
+#[inline(always)]
 fn field_index(name: &str) -> Option<usize> {
     Some(match name {
         "grant_type" => 0,
@@ -1075,7 +1078,8 @@ mod tests {
             ),
         ) {
             let params: Params = pairs.iter().map(|(n, v)| (*n, v.as_str())).collect();
-            let fields = Fields::from_params(&params, slot);
+            let mut fields = Fields::new();
+            fields.read_params(&params, slot);
             for name in NAMES.iter().filter(|name| field_index(name).is_some()) {
                 proptest::prop_assert_eq!(
                     single(&fields, name),
