@@ -35,12 +35,14 @@ pub(crate) struct TokenFlow {
     entropy: Entropy,
     request: TokenRequest,
     stage: Stage,
+    /// A refresh request's token, read together with the client and looked at only once the
+    /// client is authenticated.
+    prefetched: Option<RefreshLookup>,
 }
 
 enum Stage {
     Authenticating(Authenticating),
     TakingCode(Arc<Client>),
-    LoadingRefresh(Arc<Client>),
     /// A replay was detected; once the family is revoked, answer `invalid_grant`.
     RevokingFamily(&'static str),
     Rotating(Issuing),
@@ -78,11 +80,23 @@ impl Engine {
             return self.token_error(&server_error("randomness unavailable"));
         };
         let (authenticating, progress) = Authenticating::start(&mut parsed.client_auth);
+        // A refresh request reads its token with the client: one store round trip, not two.
+        let progress = match (progress, &parsed.grant) {
+            (
+                Progress::Need(Effect::Client(client_id)),
+                Grant::RefreshToken { refresh_token, .. },
+            ) => Progress::Need(Effect::ClientAndRefreshToken {
+                client_id,
+                refresh_hash: SecretHash::of(refresh_token.as_str()),
+            }),
+            (progress, _) => progress,
+        };
         let flow = Box::new(TokenFlow {
             now,
             entropy,
             request: parsed,
             stage: Stage::Authenticating(authenticating),
+            prefetched: None,
         });
         flow.after_authentication(self, progress)
     }
@@ -105,6 +119,15 @@ impl TokenFlow {
             return engine.token_error(&server_error("storage unavailable"));
         };
         match (std::mem::replace(&mut self.stage, Stage::Finished), outcome) {
+            (
+                Stage::Authenticating(mut authenticating),
+                Outcome::ClientAndRefreshToken { client, refresh },
+            ) => {
+                self.prefetched = Some(refresh);
+                let progress = authenticating.advance(engine, self.now, Outcome::Client(client));
+                self.stage = Stage::Authenticating(authenticating);
+                self.after_authentication(engine, progress)
+            }
             (Stage::Authenticating(mut authenticating), outcome) => {
                 let progress = authenticating.advance(engine, self.now, outcome);
                 self.stage = Stage::Authenticating(authenticating);
@@ -118,26 +141,6 @@ impl TokenFlow {
                 ),
                 TakenCode::Unknown => {
                     engine.token_error(&invalid_grant("unknown or expired authorization code"))
-                }
-            },
-            (Stage::LoadingRefresh(client), Outcome::RefreshToken(lookup)) => match lookup {
-                RefreshLookup::Current(record) => self.refresh(engine, &client, record, false),
-                RefreshLookup::Superseded { record, rotated_at } => {
-                    let in_grace = match (engine.config().profile.refresh_grace, rotated_at) {
-                        (Some(grace), Some(at)) => self.now <= at.saturating_add(grace),
-                        _ => false,
-                    };
-                    if in_grace && record.details.client_id == client.id {
-                        self.refresh(engine, &client, record, true)
-                    } else {
-                        self.revoke(
-                            record.grant,
-                            "the refresh token was already used; its grant is revoked",
-                        )
-                    }
-                }
-                RefreshLookup::Unknown => {
-                    engine.token_error(&invalid_grant("unknown, expired or revoked refresh token"))
                 }
             },
             (Stage::RevokingFamily(text), Outcome::Written) => {
@@ -158,6 +161,35 @@ impl TokenFlow {
             }
             (Stage::Writing(response), Outcome::Written) => Step::Respond(response),
             _ => engine.token_error(&server_error("unexpected store outcome")),
+        }
+    }
+
+    /// Answers a refresh request once its client is authenticated, from its token's record.
+    fn refresh_lookup(
+        self: Box<Self>,
+        engine: &Engine,
+        client: &Client,
+        lookup: RefreshLookup,
+    ) -> Step {
+        match lookup {
+            RefreshLookup::Current(record) => self.refresh(engine, client, record, false),
+            RefreshLookup::Superseded { record, rotated_at } => {
+                let in_grace = match (engine.config().profile.refresh_grace, rotated_at) {
+                    (Some(grace), Some(at)) => self.now <= at.saturating_add(grace),
+                    _ => false,
+                };
+                if in_grace && record.details.client_id == client.id {
+                    self.refresh(engine, client, record, true)
+                } else {
+                    self.revoke(
+                        record.grant,
+                        "the refresh token was already used; its grant is revoked",
+                    )
+                }
+            }
+            RefreshLookup::Unknown => {
+                engine.token_error(&invalid_grant("unknown, expired or revoked refresh token"))
+            }
         }
     }
 
@@ -196,13 +228,14 @@ impl TokenFlow {
                 }
                 SecretHash::of(code.as_str())
             }
-            Grant::RefreshToken { refresh_token, .. } => {
+            Grant::RefreshToken { .. } => {
                 if !client.may_use(GrantType::RefreshToken) {
                     return unauthorized("the client may not use refresh_token");
                 }
-                let hash = SecretHash::of(refresh_token.as_str());
-                self.stage = Stage::LoadingRefresh(client);
-                return self.suspend(Effect::RefreshToken(hash));
+                return match self.prefetched.take() {
+                    Some(lookup) => self.refresh_lookup(engine, &client, lookup),
+                    None => engine.token_error(&server_error("the refresh token was not read")),
+                };
             }
             Grant::ClientCredentials { .. } => {
                 // RFC 6749 §4.4: confidential clients only (checklist item 40).

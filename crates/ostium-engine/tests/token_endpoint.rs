@@ -619,3 +619,77 @@ fn client_credentials_refuses_resources_and_detail_types_the_client_may_not_use(
         (400, "invalid_authorization_details")
     );
 }
+
+/// A refresh reads its client and its token in one store round trip, then rotates in a second;
+/// the token is looked at only once the client is authenticated.
+#[test]
+fn refresh_reads_the_client_and_the_token_together_and_authenticates_first() {
+    use ostium_engine::store::{Effect, Outcome, RefreshLookup};
+    use ostium_engine::{Step, Store};
+    let mut h = harness();
+    let (code, pending) = h.code_for(DRAWING_APP, DRAWING_REDIRECT, "files:write:/diagrams");
+    let issued = json(&h.redeem_public(&code, &pending));
+    let refresh_token = issued["refresh_token"].as_str().unwrap().to_owned();
+    let body = ostium_messages::Params::from_iter([
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.as_str()),
+        ("client_id", DRAWING_APP),
+    ])
+    .encode();
+    let mut step = h.engine.token(
+        &HttpRequest::form_post(body.as_bytes()),
+        h.clock.now(),
+        &mut h.rng,
+    );
+    let mut effects = Vec::new();
+    let response = loop {
+        step = match step {
+            Step::Effect(pending) => {
+                let (effect, resume) = pending.into_parts();
+                effects.push(
+                    format!("{effect:?}")
+                        .split([' ', '(', '{'])
+                        .next()
+                        .unwrap()
+                        .to_owned(),
+                );
+                let outcome = Store::execute(&h.store, effect);
+                h.engine.resume(resume, outcome)
+            }
+            Step::Respond(response) => break response,
+            other => panic!("unexpected step {other:?}"),
+        };
+    };
+    assert_eq!(response.status(), 200);
+    assert_eq!(effects, ["ClientAndRefreshToken", "RotateRefresh"]);
+
+    // The same token presented with a confidential client's wrong secret: the client fails
+    // first (401 invalid_client), and the token is left as it was.
+    let rotated = json(&response)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = h.token(
+        &[("grant_type", "refresh_token"), ("refresh_token", &rotated)],
+        Some(&basic(FITNESS_APP, "not-the-secret")),
+    );
+    assert_eq!(
+        (wrong.status(), error_code(&wrong).as_str()),
+        (401, "invalid_client")
+    );
+    let outcome = Store::execute(
+        &h.store,
+        Effect::ClientAndRefreshToken {
+            client_id: ostium_messages::ClientId::parse(DRAWING_APP).unwrap(),
+            refresh_hash: ostium_engine::SecretHash::of(&rotated),
+        },
+    );
+    assert!(matches!(
+        outcome,
+        Ok(Outcome::ClientAndRefreshToken {
+            client: Some(_),
+            refresh: RefreshLookup::Current(_),
+        })
+    ));
+    assert_eq!(refresh(&mut h, &rotated).status(), 200);
+}

@@ -292,6 +292,13 @@ impl State {
                     .map(Box::new),
             ),
             Effect::RefreshToken(hash) => Outcome::RefreshToken(self.refresh_token(&hash)),
+            Effect::ClientAndRefreshToken {
+                client_id,
+                refresh_hash,
+            } => Outcome::ClientAndRefreshToken {
+                client: self.clients.get(&client_id).cloned(),
+                refresh: self.refresh_token(&refresh_hash),
+            },
             Effect::RotateRefresh {
                 grant,
                 expected_generation,

@@ -12,8 +12,10 @@
 //! | [`Effect::ConsumeJti`] | insert-if-absent | `INSERT … ON CONFLICT DO NOTHING` |
 //! | [`Effect::RevokeFamily`] | mark the grant revoked; every token of the family dies with it | `UPDATE grants SET revoked = true WHERE id = $1` |
 //!
-//! Reads of tokens ([`Effect::AccessToken`], [`Effect::RefreshToken`]) must treat a token of a
-//! revoked family as absent (a join on the grant, or a check of its `revoked` flag).
+//! Reads of tokens ([`Effect::AccessToken`], [`Effect::RefreshToken`],
+//! [`Effect::ClientAndRefreshToken`]) must treat a token of a revoked family as absent (a join on
+//! the grant, or a check of its `revoked` flag). Reads need no atomicity of their own: what
+//! decides is the compare-and-swap that follows.
 //!
 //! Refresh-token families: each grant has a *generation*, 0 when its first refresh token is
 //! written. A refresh token is current while its own generation equals its family's; a rotation
@@ -53,6 +55,15 @@ pub enum Effect {
     AccessToken(SecretHash),
     /// Read a refresh token. Answer [`Outcome::RefreshToken`].
     RefreshToken(SecretHash),
+    /// Look up a client and read a refresh token, in one round trip: the two reads a refresh
+    /// request needs (the engine still authenticates the client before it looks at the token).
+    /// Answer [`Outcome::ClientAndRefreshToken`].
+    ClientAndRefreshToken {
+        /// The client, as for [`Effect::Client`].
+        client_id: ClientId,
+        /// The refresh token's hash, as for [`Effect::RefreshToken`].
+        refresh_hash: SecretHash,
+    },
     /// Compare-and-swap: if the family `grant` is live at `expected_generation`, advance it to
     /// `expected_generation + 1`, store `new` under `new_hash` and write `writes` (the access
     /// token minted with it); otherwise write nothing. Answer [`Outcome::Rotation`].
@@ -134,6 +145,13 @@ pub enum Outcome {
     AccessToken(Option<Box<AccessRecord>>),
     /// For [`Effect::RefreshToken`].
     RefreshToken(RefreshLookup),
+    /// For [`Effect::ClientAndRefreshToken`].
+    ClientAndRefreshToken {
+        /// As [`Outcome::Client`] would hold it.
+        client: Option<Arc<Client>>,
+        /// As [`Outcome::RefreshToken`] would hold it.
+        refresh: RefreshLookup,
+    },
     /// For [`Effect::RotateRefresh`].
     Rotation(Rotation),
     /// For [`Effect::ConsumeJti`].
