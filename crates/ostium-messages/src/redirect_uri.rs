@@ -99,7 +99,7 @@ pub(crate) fn percent_encodings_well_formed(text: &str) -> bool {
 
 /// `scheme ":"` at the start (RFC 3986 §3.1: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`).
 pub(crate) fn has_scheme(text: &str) -> bool {
-    scheme_of(text).is_some()
+    text.starts_with("https:") || text.starts_with("http:") || scheme_of(text).is_some()
 }
 
 fn scheme_of(text: &str) -> Option<&str> {
@@ -266,40 +266,64 @@ fn is_plain_http_url(uri: &str) -> bool {
     else {
         return false;
     };
-    let (authority, path_and_query) = split_authority(rest);
-    let (host, port) = match authority.split_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (authority, None),
+    let bytes = rest.as_bytes();
+    // The host, label by label, in one pass up to the port, path or query.
+    let mut label_start = 0;
+    let mut end = bytes.len();
+    for (at, &b) in bytes.iter().enumerate() {
+        match b {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' => {}
+            b'.' => {
+                if !is_plain_label(bytes.get(label_start..at).unwrap_or_default()) {
+                    return false;
+                }
+                label_start = at + 1;
+            }
+            b':' | b'/' | b'?' => {
+                end = at;
+                break;
+            }
+            _ => return false,
+        }
+    }
+    let last_label = bytes.get(label_start..end).unwrap_or_default();
+    if !is_plain_label(last_label) || !last_label.first().is_some_and(u8::is_ascii_lowercase) {
+        return false;
+    }
+    let after_host = bytes.get(end..).unwrap_or_default();
+    let path_and_query = match after_host.strip_prefix(b":") {
+        Some(port_and_rest) => {
+            let digits = port_and_rest
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            let (port, rest) = port_and_rest.split_at(digits);
+            let value = port
+                .iter()
+                .fold(0u32, |value, d| value * 10 + u32::from(d - b'0'));
+            // A port ends the authority: what follows must start the path or the query.
+            if !(1..=5).contains(&port.len())
+                || value > 65535
+                || !matches!(rest.first(), None | Some(b'/' | b'?'))
+            {
+                return false;
+            }
+            rest
+        }
+        None => after_host,
     };
-    is_plain_domain(host)
-        && port.is_none_or(|port| {
-            (1..=5).contains(&port.len())
-                && port.bytes().all(|b| b.is_ascii_digit())
-                && port.parse::<u32>().is_ok_and(|p| p <= 65535)
-        })
-        && path_and_query
-            .bytes()
-            .fold(true, |plain, b| plain & is_uri_char(b) & (b != b'#'))
+    path_and_query
+        .iter()
+        .fold(true, |plain, &b| plain & is_uri_char(b) & (b != b'#'))
 }
 
-/// A non-empty dot-separated list of labels as [`is_plain_http_url`] describes them.
-fn is_plain_domain(host: &str) -> bool {
-    let plain_label = |label: &str| {
-        let bytes = label.as_bytes();
-        matches!(
-            (bytes.first(), bytes.last()),
-            (Some(first), Some(last)) if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric()
-        ) && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
-            && bytes.get(2..4) != Some(b"--")
-    };
-    host.split('.').all(plain_label)
-        && host
-            .rsplit('.')
-            .next()
-            .and_then(|last| last.bytes().next())
-            .is_some_and(|b| b.is_ascii_lowercase())
+/// A DNS label as [`is_plain_http_url`] describes them (its bytes already known to be
+/// lowercase letters, digits and hyphens).
+fn is_plain_label(label: &[u8]) -> bool {
+    matches!(
+        (label.first(), label.last()),
+        (Some(first), Some(last)) if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric()
+    ) && label.get(2..4) != Some(b"--")
 }
 
 impl fmt::Debug for RedirectUri {

@@ -117,9 +117,11 @@ impl HttpResponse {
     #[must_use]
     pub fn with_header(mut self, name: &'static str, value: impl Into<Cow<'static, str>>) -> Self {
         let headers = self.headers.to_mut();
-        // Room for what the endpoints add (content type, caching, a challenge or location)
-        // without growing.
-        headers.reserve(4);
+        if headers.capacity() == 0 {
+            // Room for what the endpoints add (content type, caching, a challenge or location)
+            // without growing.
+            headers.reserve(4);
+        }
         headers.push((name, value.into()));
         self
     }
