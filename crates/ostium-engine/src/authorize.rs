@@ -181,7 +181,7 @@ enum Stage {
     },
     /// Waiting for the code (and perhaps a consent) to be written.
     WritingCode {
-        response: Box<HttpResponse>,
+        response: HttpResponse,
     },
     Finished,
 }
@@ -446,7 +446,7 @@ impl AuthorizeFlow {
                     Step::Consent(context)
                 }
             }
-            (Stage::WritingCode { response }, Outcome::Written) => Step::Respond(*response),
+            (Stage::WritingCode { response }, Outcome::Written) => Step::Respond(response),
             _ => error_page(500, "unexpected store outcome"),
         }
     }
@@ -792,9 +792,7 @@ impl AuthorizeFlow {
         if let Some(consent) = consent {
             writes.push(Write::Consent(Box::new(consent)));
         }
-        self.stage = Stage::WritingCode {
-            response: Box::new(response),
-        };
+        self.stage = Stage::WritingCode { response };
         self.suspend(Effect::Write(writes))
     }
 

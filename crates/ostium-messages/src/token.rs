@@ -164,8 +164,9 @@ pub enum Grant {
         /// `device_code`.
         device_code: DeviceCode,
     },
-    /// Token exchange (RFC 8693 §2.1).
-    TokenExchange(TokenExchange),
+    /// Token exchange (RFC 8693 §2.1). Boxed: its many members would otherwise make every
+    /// grant, and every token request, as large as it.
+    TokenExchange(Box<TokenExchange>),
     /// JWT bearer grant (RFC 7523 §2.1).
     JwtBearer {
         /// `assertion`, a JWT kept as a string.
@@ -430,7 +431,7 @@ impl TokenRequest {
                         "actor_token and actor_token_type go together",
                     ));
                 }
-                Grant::TokenExchange(TokenExchange {
+                Grant::TokenExchange(Box::new(TokenExchange {
                     subject_token: TokenString::parse(required("subject_token")?)
                         .map_err(|e| value(&e))?,
                     subject_token_type: required("subject_token_type")?.to_owned(),
@@ -439,7 +440,7 @@ impl TokenRequest {
                     requested_token_type: single("requested_token_type").map(str::to_owned),
                     audience: fields.many(AUDIENCE).map(str::to_owned).collect(),
                     scope: scope()?,
-                })
+                }))
             }
             grant_type::JWT_BEARER => Grant::JwtBearer {
                 assertion: TokenString::parse(required("assertion")?).map_err(|e| value(&e))?,

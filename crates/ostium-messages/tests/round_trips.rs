@@ -104,7 +104,7 @@ fn grant() -> impl Strategy<Value = Grant> {
                     exchange.actor_token = Some(TokenString::parse(&actor).unwrap());
                     exchange.actor_token_type = Some("urn:ietf:params:oauth:token-type:jwt".into());
                 }
-                Grant::TokenExchange(exchange)
+                Grant::TokenExchange(Box::new(exchange))
             }),
         (token(), prop::option::of(scope())).prop_map(|(assertion, scope)| Grant::JwtBearer {
             assertion: TokenString::parse(&assertion).unwrap(),
