@@ -156,53 +156,27 @@ fn push_string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
-/// Appends `text` escaped as serde_json escapes string contents, copying the runs between
-/// escapes as slices; eight bytes are checked at a time while none needs escaping.
+/// Appends `text` escaped as serde_json escapes string contents. Most text needs no escape:
+/// one pass without an early exit (which the compiler vectorizes) says so, and the text is
+/// copied whole; otherwise the runs between escapes are copied as slices.
 fn push_escaped(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
+    let needs_escape = bytes.iter().fold(false, |needs, &b| {
+        needs | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !needs_escape {
+        out.extend_from_slice(bytes);
+        return;
+    }
     let mut start = 0;
-    let mut at = 0;
-    while at < bytes.len() {
-        let word = bytes
-            .get(at..at + 8)
-            .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok());
-        if word.is_some_and(|word| !any_needs_escape(u64::from_le_bytes(word))) {
-            at += 8;
-            continue;
-        }
-        // A tail shorter than a word is checked as one word padded with a plain byte.
-        if word.is_none() {
-            let mut padded = [b'A'; 8];
-            let tail = bytes.get(at..).unwrap_or_default();
-            for (slot, byte) in padded.iter_mut().zip(tail) {
-                *slot = *byte;
-            }
-            if !any_needs_escape(u64::from_le_bytes(padded)) {
-                break;
-            }
-        }
-        let b = bytes.get(at).copied().unwrap_or_default();
+    for (at, &b) in bytes.iter().enumerate() {
         if let Some(escape) = escape(b) {
             out.extend_from_slice(bytes.get(start..at).unwrap_or_default());
             out.extend_from_slice(escape.as_bytes());
             start = at + 1;
         }
-        at += 1;
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
-}
-
-/// Whether any of the eight bytes of `word` is a control character, `"` or `\` (no false
-/// negatives; the bytes of a flagged word are then looked at one by one).
-fn any_needs_escape(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let below = |word: u64, n: u64| word.wrapping_sub(ONES * n) & !word & HIGHS;
-    let zero = |word: u64| below(word, 1);
-    below(word, 0x20)
-        | zero(word ^ (ONES * u64::from(b'"')))
-        | zero(word ^ (ONES * u64::from(b'\\')))
-        != 0
 }
 
 /// serde_json's escape for `b`, if it has one.
