@@ -298,14 +298,15 @@ fn is_plain_http_url(uri: &str) -> bool {
                 .take_while(|b| b.is_ascii_digit())
                 .count();
             let (port, rest) = port_and_rest.split_at(digits);
+            // A port ends the authority: what follows must start the path or the query.
+            if !(1..=5).contains(&port.len()) || !matches!(rest.first(), None | Some(b'/' | b'?')) {
+                return false;
+            }
+            // At most five digits: no overflow.
             let value = port
                 .iter()
                 .fold(0u32, |value, d| value * 10 + u32::from(d - b'0'));
-            // A port ends the authority: what follows must start the path or the query.
-            if !(1..=5).contains(&port.len())
-                || value > 65535
-                || !matches!(rest.first(), None | Some(b'/' | b'?'))
-            {
+            if value > 65535 {
                 return false;
             }
             rest
@@ -942,7 +943,18 @@ mod tests {
             "e\u{301}",
         ];
         const PORTS: &[&str] = &[
-            ":", ":0", ":1", ":443", ":65535", ":65536", ":99999", ":123456", ":x", ":0443", "::",
+            ":",
+            ":0",
+            ":1",
+            ":443",
+            ":65535",
+            ":65536",
+            ":99999",
+            ":123456",
+            ":x",
+            ":0443",
+            "::",
+            ":99999999999999999999",
         ];
         const PATH_PIECES: &[&str] = &[
             "/", "?", "cb", "%20", "%zz", "..", "/./", "@", ":", "[", "]", "#", " ", "\\", "&", "=",
