@@ -152,6 +152,15 @@ pub(crate) struct AuthorizeFlow {
     now: OffsetDateTime,
     entropy: Entropy,
     stage: Stage,
+    /// The session user's remembered consent, read together with the client; used only once
+    /// the request is validated and for that same user.
+    prefetched_consent: Option<PrefetchedConsent>,
+}
+
+/// A remembered consent read ahead, and whose it is.
+struct PrefetchedConsent {
+    subject: Subject,
+    consent: Option<Box<Consent>>,
 }
 
 enum Stage {
@@ -249,6 +258,15 @@ impl Engine {
                 Err(_) => return error_page(500, "the server could not generate randomness"),
             },
         };
+        // With a session (and no pushed request to take first), the user's consent is read with
+        // the client: one store round trip, not two.
+        let effect = match session {
+            Some(session) if pushed.is_none() => Effect::ClientAndConsent {
+                client_id,
+                subject: session.subject.clone(),
+            },
+            _ => Effect::Client(client_id),
+        };
         let flow = Box::new(AuthorizeFlow {
             now,
             entropy,
@@ -257,8 +275,9 @@ impl Engine {
                 session: session.cloned(),
                 pushed,
             },
+            prefetched_consent: None,
         });
-        flow.suspend(Effect::Client(client_id))
+        flow.suspend(effect)
     }
 
     /// Continues a request after the user logged in (answering [`Step::Login`]).
@@ -305,6 +324,7 @@ impl Engine {
             now,
             entropy,
             stage: Stage::ReloadingClient { context, next },
+            prefetched_consent: None,
         });
         flow.suspend(Effect::Client(client_id))
     }
@@ -371,6 +391,22 @@ impl AuthorizeFlow {
                 Stage::LoadingClient {
                     parsed,
                     session,
+                    pushed: None,
+                },
+                Outcome::ClientAndConsent { client, consent },
+            ) => {
+                if let Some(session) = &session {
+                    self.prefetched_consent = Some(PrefetchedConsent {
+                        subject: session.subject.clone(),
+                        consent,
+                    });
+                }
+                self.start(engine, parsed, session, client, false)
+            }
+            (
+                Stage::LoadingClient {
+                    parsed,
+                    session,
                     pushed,
                 },
                 Outcome::Client(client),
@@ -419,32 +455,7 @@ impl AuthorizeFlow {
                 }
             }
             (Stage::LoadingConsent { context, target }, Outcome::Consent(remembered)) => {
-                let covered = remembered.is_some_and(|consent| {
-                    context.scope.is_subset(&consent.scope)
-                        && match (
-                            &context.authorization_details,
-                            &consent.authorization_details,
-                        ) {
-                            (None, _) => true,
-                            (Some(asked), Some(given)) => given.covers(asked),
-                            (Some(_), None) => false,
-                        }
-                });
-                if covered && !context.prompt_consent {
-                    self.issue_code(engine, context, target, None)
-                } else if context.prompt_none {
-                    self.redirect_error(
-                        engine,
-                        &context,
-                        &target,
-                        error(
-                            AuthorizationErrorCode::ConsentRequired,
-                            "consent is required",
-                        ),
-                    )
-                } else {
-                    Step::Consent(context)
-                }
+                self.after_consent_read(engine, context, target, remembered)
             }
             (Stage::WritingCode { response }, Outcome::Written) => Step::Respond(response),
             _ => error_page(500, "unexpected store outcome"),
@@ -681,12 +692,57 @@ impl AuthorizeFlow {
                 ),
             );
         }
-        let effect = Effect::Consent {
-            subject: authentication.subject.clone(),
-            client_id: context.client_id.clone(),
-        };
-        self.stage = Stage::LoadingConsent { context, target };
-        self.suspend(effect)
+        // Read with the client when the request came with this user's session.
+        match self.prefetched_consent.take() {
+            Some(prefetched) if prefetched.subject == authentication.subject => {
+                self.after_consent_read(engine, context, target, prefetched.consent)
+            }
+            _ => {
+                let effect = Effect::Consent {
+                    subject: authentication.subject.clone(),
+                    client_id: context.client_id.clone(),
+                };
+                self.stage = Stage::LoadingConsent { context, target };
+                self.suspend(effect)
+            }
+        }
+    }
+
+    /// Continues once the user's remembered consent (if any) is known: skip the prompt when it
+    /// covers the request (item 20), else ask, or fail for `prompt=none`.
+    fn after_consent_read(
+        self: Box<Self>,
+        engine: &Engine,
+        context: Box<AuthorizationContext>,
+        target: MatchedRedirectUri,
+        remembered: Option<Box<Consent>>,
+    ) -> Step {
+        let covered = remembered.is_some_and(|consent| {
+            context.scope.is_subset(&consent.scope)
+                && match (
+                    &context.authorization_details,
+                    &consent.authorization_details,
+                ) {
+                    (None, _) => true,
+                    (Some(asked), Some(given)) => given.covers(asked),
+                    (Some(_), None) => false,
+                }
+        });
+        if covered && !context.prompt_consent {
+            self.issue_code(engine, context, target, None)
+        } else if context.prompt_none {
+            self.redirect_error(
+                engine,
+                &context,
+                &target,
+                error(
+                    AuthorizationErrorCode::ConsentRequired,
+                    "consent is required",
+                ),
+            )
+        } else {
+            Step::Consent(context)
+        }
     }
 
     fn decide(

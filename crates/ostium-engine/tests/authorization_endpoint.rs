@@ -952,3 +952,95 @@ proptest::proptest! {
         }
     }
 }
+
+/// The store effects of `step`, run to the end: their names, and where the step stopped.
+fn effects_until_stop(h: &Harness, mut step: ostium_engine::Step) -> (Vec<String>, Driven) {
+    use ostium_engine::{Step, Store};
+    let mut names = Vec::new();
+    loop {
+        step = match step {
+            Step::Effect(pending) => {
+                let (effect, resume) = pending.into_parts();
+                let name = format!("{effect:?}");
+                names.push(name.split([' ', '(', '{']).next().unwrap().to_owned());
+                h.engine.resume(resume, Store::execute(&h.store, effect))
+            }
+            Step::Respond(response) => return (names, Driven::Respond(response)),
+            Step::Login(context) => return (names, Driven::Login(context)),
+            Step::Consent(context) => return (names, Driven::Consent(context)),
+        };
+    }
+}
+
+/// With a session, the client and the user's remembered consent are read in one round trip;
+/// the consent counts only for the user it was read for.
+#[test]
+fn a_session_request_reads_the_client_and_the_consent_together() {
+    let mut h = harness();
+    let session = h.alice_session();
+    let (query, _) = h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &[], true);
+    let step = h.engine.authorize(
+        &HttpRequest::get(&query),
+        Some(&session),
+        h.clock.now(),
+        &mut h.rng,
+    );
+    let (effects, driven) = effects_until_stop(&h, step);
+    assert_eq!(effects, ["ClientAndConsent"]);
+    let Driven::Consent(context) = driven else {
+        panic!("consent expected")
+    };
+    let approve = ConsentDecision::Approve {
+        scope: None,
+        remember: true,
+    };
+    let step = h
+        .engine
+        .consented(*context, approve, h.clock.now(), &mut h.rng);
+    assert!(matches!(h.engine.drive(step, &h.store), Driven::Respond(_)));
+
+    // Remembered: one read, then the code is written.
+    let step = h.engine.authorize(
+        &HttpRequest::get(&query),
+        Some(&session),
+        h.clock.now(),
+        &mut h.rng,
+    );
+    let (effects, driven) = effects_until_stop(&h, step);
+    assert_eq!(effects, ["ClientAndConsent", "Write"]);
+    assert!(
+        redirect_params(&respond(driven))
+            .single("code")
+            .unwrap()
+            .is_some()
+    );
+
+    // prompt=login: the read-ahead consent is alice's, but bob logs in; his consent is read
+    // for him, and there is none, so he is asked.
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("prompt", "login")],
+        true,
+    );
+    let step = h.engine.authorize(
+        &HttpRequest::get(&query),
+        Some(&session),
+        h.clock.now(),
+        &mut h.rng,
+    );
+    let (_, driven) = effects_until_stop(&h, step);
+    let Driven::Login(context) = driven else {
+        panic!("login expected")
+    };
+    h.advance(5);
+    let bob = ostium_engine::Authentication::new(
+        ostium_engine::Subject::parse("bob").unwrap(),
+        h.clock.now(),
+    );
+    let step = h.engine.logged_in(*context, bob, h.clock.now(), &mut h.rng);
+    let (effects, driven) = effects_until_stop(&h, step);
+    assert_eq!(effects, ["Client", "Consent"]);
+    assert!(matches!(driven, Driven::Consent(_)));
+}

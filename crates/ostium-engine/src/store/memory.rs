@@ -271,6 +271,13 @@ impl State {
             .is_some_and(|family| family.revoked)
     }
 
+    fn consent(&self, subject: Subject, client_id: ClientId) -> Option<Box<Consent>> {
+        self.consents
+            .get(&(subject, client_id))
+            .cloned()
+            .map(Box::new)
+    }
+
     fn execute(&mut self, effect: Effect) -> Outcome {
         match effect {
             Effect::Client(id) => Outcome::Client(self.clients.get(&id).cloned()),
@@ -349,12 +356,13 @@ impl State {
                         .collect()
                 }))
             }
-            Effect::Consent { subject, client_id } => Outcome::Consent(
-                self.consents
-                    .get(&(subject, client_id))
-                    .cloned()
-                    .map(Box::new),
-            ),
+            Effect::Consent { subject, client_id } => {
+                Outcome::Consent(self.consent(subject, client_id))
+            }
+            Effect::ClientAndConsent { client_id, subject } => Outcome::ClientAndConsent {
+                client: self.clients.get(&client_id).cloned(),
+                consent: self.consent(subject, client_id),
+            },
         }
     }
 

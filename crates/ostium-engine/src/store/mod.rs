@@ -111,6 +111,16 @@ pub enum Effect {
         /// The client.
         client_id: ClientId,
     },
+    /// Look up a client and read the logged-in user's remembered consent for it, in one round
+    /// trip: the two reads of an authorization request with a session (the consent is looked
+    /// at only once the request is validated and the login accepted). Answer
+    /// [`Outcome::ClientAndConsent`].
+    ClientAndConsent {
+        /// The client, as for [`Effect::Client`].
+        client_id: ClientId,
+        /// The user, as for [`Effect::Consent`].
+        subject: Subject,
+    },
 }
 
 /// One record to write.
@@ -158,6 +168,13 @@ pub enum Outcome {
     Jti(JtiUse),
     /// For [`Effect::Consent`].
     Consent(Option<Box<Consent>>),
+    /// For [`Effect::ClientAndConsent`].
+    ClientAndConsent {
+        /// As [`Outcome::Client`] would hold it.
+        client: Option<Arc<Client>>,
+        /// As [`Outcome::Consent`] would hold it.
+        consent: Option<Box<Consent>>,
+    },
     /// For [`Effect::Claims`]: the user's claims by name (`None` if the user no longer exists).
     Claims(Option<serde_json::Map<String, serde_json::Value>>),
 }
