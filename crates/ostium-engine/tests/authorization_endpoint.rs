@@ -953,25 +953,6 @@ proptest::proptest! {
     }
 }
 
-/// The store effects of `step`, run to the end: their names, and where the step stopped.
-fn effects_until_stop(h: &Harness, mut step: ostium_engine::Step) -> (Vec<String>, Driven) {
-    use ostium_engine::{Step, Store};
-    let mut names = Vec::new();
-    loop {
-        step = match step {
-            Step::Effect(pending) => {
-                let (effect, resume) = pending.into_parts();
-                let name = format!("{effect:?}");
-                names.push(name.split([' ', '(', '{']).next().unwrap().to_owned());
-                h.engine.resume(resume, Store::execute(&h.store, effect))
-            }
-            Step::Respond(response) => return (names, Driven::Respond(response)),
-            Step::Login(context) => return (names, Driven::Login(context)),
-            Step::Consent(context) => return (names, Driven::Consent(context)),
-        };
-    }
-}
-
 /// With a session, the client and the user's remembered consent are read in one round trip;
 /// the consent counts only for the user it was read for.
 #[test]

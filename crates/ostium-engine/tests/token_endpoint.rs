@@ -624,8 +624,8 @@ fn client_credentials_refuses_resources_and_detail_types_the_client_may_not_use(
 /// the token is looked at only once the client is authenticated.
 #[test]
 fn refresh_reads_the_client_and_the_token_together_and_authenticates_first() {
+    use ostium_engine::Store;
     use ostium_engine::store::{Effect, Outcome, RefreshLookup};
-    use ostium_engine::{Step, Store};
     let mut h = harness();
     let (code, pending) = h.code_for(DRAWING_APP, DRAWING_REDIRECT, "files:write:/diagrams");
     let issued = json(&h.redeem_public(&code, &pending));
@@ -636,30 +636,13 @@ fn refresh_reads_the_client_and_the_token_together_and_authenticates_first() {
         ("client_id", DRAWING_APP),
     ])
     .encode();
-    let mut step = h.engine.token(
+    let step = h.engine.token(
         &HttpRequest::form_post(body.as_bytes()),
         h.clock.now(),
         &mut h.rng,
     );
-    let mut effects = Vec::new();
-    let response = loop {
-        step = match step {
-            Step::Effect(pending) => {
-                let (effect, resume) = pending.into_parts();
-                effects.push(
-                    format!("{effect:?}")
-                        .split([' ', '(', '{'])
-                        .next()
-                        .unwrap()
-                        .to_owned(),
-                );
-                let outcome = Store::execute(&h.store, effect);
-                h.engine.resume(resume, outcome)
-            }
-            Step::Respond(response) => break response,
-            other => panic!("unexpected step {other:?}"),
-        };
-    };
+    let (effects, driven) = effects_until_stop(&h, step);
+    let response = driven.into_response().unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(effects, ["ClientAndRefreshToken", "RotateRefresh"]);
 

@@ -314,3 +314,22 @@ pub fn error_code(response: &HttpResponse) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// The store effects of `step`, run to the end: their names, and where the step stopped.
+pub fn effects_until_stop(h: &Harness, mut step: ostium_engine::Step) -> (Vec<String>, Driven) {
+    use ostium_engine::{Step, Store};
+    let mut names = Vec::new();
+    loop {
+        step = match step {
+            Step::Effect(pending) => {
+                let (effect, resume) = pending.into_parts();
+                let name = format!("{effect:?}");
+                names.push(name.split([' ', '(', '{']).next().unwrap().to_owned());
+                h.engine.resume(resume, Store::execute(&h.store, effect))
+            }
+            Step::Respond(response) => return (names, Driven::Respond(response)),
+            Step::Login(context) => return (names, Driven::Login(context)),
+            Step::Consent(context) => return (names, Driven::Consent(context)),
+        };
+    }
+}
