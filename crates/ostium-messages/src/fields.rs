@@ -63,7 +63,7 @@ impl<'a, const ONE: usize, const MANY: usize> Fields<'a, ONE, MANY> {
         match slot {
             Slot::One(index) => {
                 if let Some(seen) = self.one.get_mut(index) {
-                    if *seen == Seen::Absent {
+                    if matches!(seen, Seen::Absent) {
                         *seen = Seen::Once(value);
                     } else {
                         *seen = Seen::Repeated;
