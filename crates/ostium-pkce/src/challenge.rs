@@ -142,18 +142,7 @@ impl CodeChallenge {
         if value.len() != S256_LEN {
             return Err(PkceError::MalformedS256Challenge);
         }
-        // The NO_PAD engine refuses padding and non-zero trailing bits, so each digest has
-        // exactly one accepted encoding.
-        // Decoded on the stack: 43 characters are 32 octets, and the decoder wants room for its
-        // estimate of 33.
-        let mut decoded = [0u8; 33];
-        let len = URL_SAFE_NO_PAD
-            .decode_slice(value, &mut decoded)
-            .map_err(|_| PkceError::MalformedS256Challenge)?;
-        let digest: [u8; 32] = decoded
-            .get(..len)
-            .and_then(|octets| octets.try_into().ok())
-            .ok_or(PkceError::MalformedS256Challenge)?;
+        let digest = decode_s256(value.as_bytes()).ok_or(PkceError::MalformedS256Challenge)?;
         Ok(Self(Inner::S256 {
             encoded: value.to_owned(),
             digest,
@@ -261,9 +250,106 @@ impl<'de> Deserialize<'de> for CodeChallenge {
     }
 }
 
+/// The value of a base64url character (RFC 4648 §5), `None` for any other byte.
+fn sextet(c: u8) -> Option<u32> {
+    SEXTETS
+        .get(usize::from(c))
+        .copied()
+        .filter(|&value| value != INVALID)
+        .map(u32::from)
+}
+
+/// Not a base64url character, in [`SEXTETS`].
+const INVALID: u8 = 0xFF;
+
+/// [`sextet`] as a table.
+// Built at compile time, where an index out of bounds is a build error, not a panic.
+#[allow(clippy::indexing_slicing)]
+static SEXTETS: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut value = 0;
+    while value < 64 {
+        table[alphabet[value] as usize] = value as u8;
+        value += 1;
+    }
+    table
+};
+
+/// Decodes the 43 base64url characters of an S256 challenge into its 32 octets (RFC 7636 §4.2),
+/// refusing any other length or character and non-zero trailing bits, so that each digest has
+/// exactly one accepted encoding (as `base64`'s `URL_SAFE_NO_PAD` decodes).
+fn decode_s256(value: &[u8]) -> Option<[u8; 32]> {
+    if value.len() != S256_LEN {
+        return None;
+    }
+    let mut digest = [0u8; 32];
+    // Ten groups of four characters are thirty octets; three characters make the last two.
+    let mut octets = digest.chunks_exact_mut(3);
+    let mut characters = value.chunks_exact(4);
+    for (out, group) in (&mut octets).zip(&mut characters) {
+        let bits = group
+            .iter()
+            .try_fold(0u32, |bits, &c| Some(bits << 6 | sextet(c)?))?;
+        out.copy_from_slice(bits.to_be_bytes().get(1..)?);
+    }
+    let bits = characters
+        .remainder()
+        .iter()
+        .try_fold(0u32, |bits, &c| Some(bits << 6 | sextet(c)?))?;
+    // 18 bits for 16: the last two must be zero.
+    if bits & 0b11 != 0 {
+        return None;
+    }
+    octets
+        .into_remainder()
+        .copy_from_slice(((bits >> 2) as u16).to_be_bytes().as_slice());
+    Some(digest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+        /// The fixed-length decoder accepts exactly what the base64 crate's URL_SAFE_NO_PAD
+        /// accepts for 43 characters, with the same octets.
+        #[test]
+        fn s256_decoding_is_base64urls(
+            value in "[A-Za-z0-9_-]{43}|[A-Za-z0-9_+/=. -]{40,45}",
+        ) {
+            let expected = URL_SAFE_NO_PAD
+                .decode(&value)
+                .ok()
+                .filter(|_| value.len() == S256_LEN)
+                .and_then(|octets| <[u8; 32]>::try_from(octets).ok());
+            proptest::prop_assert_eq!(decode_s256(value.as_bytes()), expected);
+        }
+    }
+
+    #[test]
+    fn s256_decoding_refuses_trailing_bits_and_other_characters() {
+        let digest = ring::digest::digest(&SHA256, b"x");
+        let encoded = URL_SAFE_NO_PAD.encode(digest.as_ref());
+        assert_eq!(
+            decode_s256(encoded.as_bytes())
+                .as_ref()
+                .map(<[u8; 32]>::as_slice),
+            Some(digest.as_ref())
+        );
+        for last in [b'B', b'C', b'D'] {
+            let mut bad = encoded.clone().into_bytes();
+            *bad.last_mut().unwrap() = last;
+            // Same high bits as 'A', 'E', ...: only the trailing bits differ.
+            let expected = URL_SAFE_NO_PAD.decode(&bad).ok();
+            assert_eq!(decode_s256(&bad).is_some(), expected.is_some());
+        }
+        let mut bad = encoded.into_bytes();
+        bad[0] = b'+';
+        assert_eq!(decode_s256(&bad), None);
+    }
 
     fn verifier(c: char) -> CodeVerifier {
         CodeVerifier::parse(&c.to_string().repeat(43)).unwrap()
