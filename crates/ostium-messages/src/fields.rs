@@ -104,7 +104,6 @@ impl<'a, const ONE: usize, const MANY: usize> Fields<'a, ONE, MANY> {
         mut pairs: Pairs<'a>,
         slot: fn(&str) -> Option<Slot>,
     ) -> Result<(), ParamsError> {
-        let fields = self;
         let mut decoded = Vec::new();
         let mut others: Vec<Piece> = Vec::new();
         while let Some(pair) = pairs.next_into(&mut decoded, false) {
@@ -123,7 +122,7 @@ impl<'a, const ONE: usize, const MANY: usize> Fields<'a, ONE, MANY> {
                         Piece::Input(range) => Text::Borrowed(pairs.input_text(range)),
                         Piece::Output(range) => Text::Decoded(range),
                     };
-                    fields.file(name_text, slot, value);
+                    self.file(name_text, slot, value);
                 }
                 None => {
                     let bytes = pairs.bytes(&name, &decoded);
@@ -131,7 +130,7 @@ impl<'a, const ONE: usize, const MANY: usize> Fields<'a, ONE, MANY> {
                         .iter()
                         .any(|other| pairs.bytes(other, &decoded) == bytes)
                     {
-                        fields.repeated.get_or_insert_with(|| clip(name_text));
+                        self.repeated.get_or_insert_with(|| clip(name_text));
                     } else {
                         others.push(name);
                     }
@@ -139,7 +138,7 @@ impl<'a, const ONE: usize, const MANY: usize> Fields<'a, ONE, MANY> {
             }
         }
         // Every decoded value was checked as UTF-8 when it was returned, so this cannot fail.
-        fields.decoded = String::from_utf8(decoded).map_err(|_| ParamsError::NotUtf8 { at: 0 })?;
+        self.decoded = String::from_utf8(decoded).map_err(|_| ParamsError::NotUtf8 { at: 0 })?;
         Ok(())
     }
 
