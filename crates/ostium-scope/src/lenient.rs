@@ -62,7 +62,7 @@ impl Scope {
     /// [`ScopeParseError::ForbiddenCharacter`] naming the token (by its index among the non-empty
     /// tokens), the byte offset and the character that is neither an `NQCHAR` nor a separator.
     pub fn parse_lenient(input: &str) -> Result<Self, ScopeParseError> {
-        let mut scope = Scope::new();
+        let mut tokens = Vec::new();
         let mut index = 0;
         let mut start = None;
         // Splitting happens only at ASCII bytes, so every slice below lies on character boundaries.
@@ -71,14 +71,14 @@ impl Scope {
                 (None, false) => start = Some(offset),
                 (Some(begin), true) => {
                     let piece = input.get(begin..offset).unwrap_or_default();
-                    scope.insert(token_at(piece, index, begin)?);
+                    tokens.push(token_at(piece, index, begin)?);
                     index += 1;
                     start = None;
                 }
                 _ => {}
             }
         }
-        Ok(scope)
+        Ok(Scope::from_vec(tokens))
     }
 
     /// Reads a scope from JSON leniently: a string (parsed as by [`Scope::parse_lenient`]) or an array
@@ -103,14 +103,14 @@ impl Scope {
         match value {
             serde_json::Value::String(text) => Self::parse_lenient(text),
             serde_json::Value::Array(elements) => {
-                let mut scope = Scope::new();
+                let mut tokens = Vec::new();
                 for (element, value) in elements.iter().enumerate() {
                     let text = value
                         .as_str()
                         .ok_or(ScopeParseError::ElementNotAString { element })?;
-                    scope.extend(Self::parse_element(element, text)?);
+                    tokens.extend(Self::parse_element(element, text)?);
                 }
-                Ok(scope)
+                Ok(Scope::from_vec(tokens))
             }
             _ => Err(ScopeParseError::NotAStringOrArray),
         }
@@ -160,13 +160,13 @@ impl<'de> serde::de::Visitor<'de> for LenientVisitor {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Scope, A::Error> {
-        let mut scope = Scope::new();
+        let mut tokens = Vec::new();
         let mut element = 0;
         while let Some(text) = seq.next_element::<std::borrow::Cow<'de, str>>()? {
-            scope.extend(Scope::parse_element(element, &text).map_err(serde::de::Error::custom)?);
+            tokens.extend(Scope::parse_element(element, &text).map_err(serde::de::Error::custom)?);
             element += 1;
         }
-        Ok(scope)
+        Ok(Scope::from_vec(tokens))
     }
 }
 

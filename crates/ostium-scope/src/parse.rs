@@ -13,13 +13,13 @@ pub(crate) fn strict(input: &str) -> Result<Scope, ScopeParseError> {
     if input.is_empty() {
         return Err(ScopeParseError::Empty);
     }
-    let mut scope = Scope::new();
+    let mut tokens = Vec::new();
     let mut offset = 0;
     for (index, piece) in input.split(' ').enumerate() {
-        scope.insert(token_at(piece, index, offset)?);
+        tokens.push(token_at(piece, index, offset)?);
         offset += piece.len() + 1;
     }
-    Ok(scope)
+    Ok(Scope::from_vec(tokens))
 }
 
 /// Parses `piece`, the token at position `index` that starts at byte `offset` of the input.

@@ -252,27 +252,30 @@ impl ScopePolicy {
         allowed: &Scope,
         wanted: &Scope,
     ) -> Result<Scope, InvalidScope> {
-        let mut granted = Scope::new();
-        for token in wanted {
-            if let Err(unknown) = catalog.recognize(token) {
-                match self.unknown {
-                    ScopeHandling::Reject => return Err(InvalidScope::Unknown(unknown)),
-                    ScopeHandling::Ignore => continue,
+        // Most grants keep every wanted token: then the result shares `wanted`'s tokens, and a
+        // list is started only at the first token dropped.
+        let mut kept: Option<Vec<ScopeToken>> = None;
+        for (index, token) in wanted.iter().enumerate() {
+            let keep = match catalog.recognize(token) {
+                Err(unknown) if self.unknown == ScopeHandling::Reject => {
+                    return Err(InvalidScope::Unknown(unknown));
                 }
-            }
-            if !catalog.covers(allowed, token) {
-                match self.disallowed {
-                    ScopeHandling::Reject => {
-                        return Err(InvalidScope::NotAllowed {
-                            token: token.clone(),
-                        });
-                    }
-                    ScopeHandling::Ignore => continue,
+                Err(_) => false,
+                Ok(_) if catalog.covers(allowed, token) => true,
+                Ok(_) if self.disallowed == ScopeHandling::Reject => {
+                    return Err(InvalidScope::NotAllowed {
+                        token: token.clone(),
+                    });
                 }
+                Ok(_) => false,
+            };
+            match (&mut kept, keep) {
+                (Some(kept), true) => kept.push(token.clone()),
+                (Some(_), false) | (None, true) => {}
+                (None, false) => kept = Some(wanted.iter().take(index).cloned().collect()),
             }
-            granted.insert(token.clone());
         }
-        Ok(granted)
+        Ok(kept.map_or_else(|| wanted.clone(), Scope::from_iter))
     }
 }
 

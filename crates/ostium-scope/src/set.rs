@@ -1,8 +1,8 @@
 //! The scope of an access request or grant: a set of scope tokens (RFC 6749 §3.3).
 
-use std::collections::{BTreeSet, btree_set};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use crate::parse::{self, ScopeParseError};
 use crate::token::ScopeToken;
@@ -36,18 +36,21 @@ use crate::token::ScopeToken;
 /// assert!(granted.contains("openid"));
 /// # Ok::<(), ostium_scope::ScopeParseError>(())
 /// ```
+///
+/// A `Scope` is one shared, sorted slice of tokens: cloning it (into a grant, a token record, a
+/// response) is a reference-count increment, and membership is a binary search.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Scope {
-    tokens: BTreeSet<ScopeToken>,
+    /// Sorted by byte order, without duplicates; `None` for the empty set (so that [`Scope::new`]
+    /// is `const` and allocates nothing, and the empty set has one representation).
+    tokens: Option<Arc<[ScopeToken]>>,
 }
 
 impl Scope {
     /// The empty scope.
     #[must_use]
     pub const fn new() -> Self {
-        Self {
-            tokens: BTreeSet::new(),
-        }
+        Self { tokens: None }
     }
 
     /// Parses a scope string strictly: `scope-token *( SP scope-token )` (RFC 6749 §3.3).
@@ -63,86 +66,239 @@ impl Scope {
         parse::strict(input)
     }
 
+    /// The scope of `tokens`, in any order and with any duplicates.
+    pub(crate) fn from_vec(mut tokens: Vec<ScopeToken>) -> Self {
+        tokens.sort_unstable();
+        tokens.dedup();
+        Self::from_sorted(tokens)
+    }
+
+    /// The scope of `tokens`, already sorted and distinct.
+    fn from_sorted(tokens: Vec<ScopeToken>) -> Self {
+        debug_assert!(tokens.is_sorted_by(|a, b| a < b));
+        Self {
+            tokens: (!tokens.is_empty()).then(|| Arc::from(tokens)),
+        }
+    }
+
+    /// The tokens, sorted by byte order.
+    fn tokens(&self) -> &[ScopeToken] {
+        self.tokens.as_deref().unwrap_or_default()
+    }
+
+    /// Where `token` is, or would be inserted.
+    fn position(&self, token: &str) -> Result<usize, usize> {
+        self.tokens()
+            .binary_search_by(|held| held.as_str().cmp(token))
+    }
+
     /// Whether the scope holds `token`.
     #[must_use]
     pub fn contains(&self, token: &str) -> bool {
-        self.tokens.contains(token)
+        self.position(token).is_ok()
     }
 
     /// Adds `token`; returns whether it was new.
     pub fn insert(&mut self, token: ScopeToken) -> bool {
-        self.tokens.insert(token)
+        let Err(at) = self.position(token.as_str()) else {
+            return false;
+        };
+        let mut tokens = Vec::with_capacity(self.len() + 1);
+        tokens.extend_from_slice(self.tokens());
+        tokens.insert(at, token);
+        *self = Self::from_sorted(tokens);
+        true
     }
 
     /// Removes `token`; returns whether it was present.
     pub fn remove(&mut self, token: &str) -> bool {
-        self.tokens.remove(token)
+        let Ok(at) = self.position(token) else {
+            return false;
+        };
+        let mut tokens = self.tokens().to_vec();
+        tokens.remove(at);
+        *self = Self::from_sorted(tokens);
+        true
     }
 
     /// The number of distinct tokens.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.tokens.len()
+        self.tokens().len()
     }
 
     /// Whether the scope holds no token.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
+        self.tokens.is_none()
+    }
+
+    /// Whether both are the same shared slice (or both empty): then they are equal without a look
+    /// at the tokens.
+    fn shares_tokens(&self, other: &Scope) -> bool {
+        match (&self.tokens, &other.tokens) {
+            (Some(mine), Some(theirs)) => Arc::ptr_eq(mine, theirs),
+            (None, None) => true,
+            _ => false,
+        }
     }
 
     /// Whether every token of `self` is in `other` (literal membership; for resource-scoped tokens see
     /// [`ScopeCatalog::covers_all`](crate::ScopeCatalog::covers_all)).
     #[must_use]
     pub fn is_subset(&self, other: &Scope) -> bool {
-        self.tokens.is_subset(&other.tokens)
+        if self.shares_tokens(other) {
+            return true;
+        }
+        let mut theirs = other.tokens().iter();
+        // Both are sorted: each token of `self` is found by walking `other` forward once.
+        self.tokens()
+            .iter()
+            .all(|token| theirs.by_ref().any(|candidate| candidate == token))
     }
 
     /// Whether every token of `other` is in `self`.
     #[must_use]
     pub fn is_superset(&self, other: &Scope) -> bool {
-        self.tokens.is_superset(&other.tokens)
+        other.is_subset(self)
     }
 
     /// Whether `self` and `other` have no token in common.
     #[must_use]
     pub fn is_disjoint(&self, other: &Scope) -> bool {
-        self.tokens.is_disjoint(&other.tokens)
+        let mut merge = Merge::new(self, other);
+        while let Some(side) = merge.next() {
+            if side == Side::Both {
+                return false;
+            }
+            merge.advance(side);
+        }
+        true
     }
 
     /// The tokens in both `self` and `other`.
     #[must_use]
     pub fn intersection(&self, other: &Scope) -> Scope {
-        self.tokens.intersection(&other.tokens).cloned().collect()
+        if self.shares_tokens(other) {
+            return self.clone();
+        }
+        self.merge(other, |side| side == Side::Both)
     }
 
     /// The tokens in `self`, `other` or both.
     #[must_use]
     pub fn union(&self, other: &Scope) -> Scope {
-        self.tokens.union(&other.tokens).cloned().collect()
+        if self.shares_tokens(other) {
+            return self.clone();
+        }
+        self.merge(other, |_| true)
     }
 
     /// The tokens in `self` that are not in `other`.
     #[must_use]
     pub fn difference(&self, other: &Scope) -> Scope {
-        self.tokens.difference(&other.tokens).cloned().collect()
+        self.merge(other, |side| side == Side::Left)
+    }
+
+    /// The tokens of the sorted merge of `self` and `other` whose side `keep` accepts.
+    fn merge(&self, other: &Scope, keep: impl Fn(Side) -> bool) -> Scope {
+        let mut merge = Merge::new(self, other);
+        let mut kept = Vec::new();
+        while let Some(side) = merge.next() {
+            if keep(side) {
+                kept.push(merge.token(side).clone());
+            }
+            merge.advance(side);
+        }
+        Self::from_sorted(kept)
     }
 
     /// The tokens in byte order.
     pub fn iter(&self) -> Iter<'_> {
-        Iter(self.tokens.iter())
+        Iter(self.tokens().iter())
     }
 
     /// Keeps only the tokens for which `keep` returns `true`.
     pub fn retain(&mut self, mut keep: impl FnMut(&ScopeToken) -> bool) {
-        self.tokens.retain(|token| keep(token));
+        let verdicts: Vec<bool> = self.tokens().iter().map(&mut keep).collect();
+        if verdicts.iter().all(|kept| *kept) {
+            return;
+        }
+        let kept = self
+            .tokens()
+            .iter()
+            .zip(verdicts)
+            .filter(|(_, kept)| *kept)
+            .map(|(token, _)| token.clone())
+            .collect();
+        *self = Self::from_sorted(kept);
+    }
+}
+
+/// Which of two merged scopes holds the next token in byte order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Left,
+    Right,
+    Both,
+}
+
+/// A walk over two sorted token slices in byte order.
+struct Merge<'a> {
+    left: &'a [ScopeToken],
+    right: &'a [ScopeToken],
+}
+
+impl<'a> Merge<'a> {
+    fn new(left: &'a Scope, right: &'a Scope) -> Self {
+        Self {
+            left: left.tokens(),
+            right: right.tokens(),
+        }
+    }
+
+    /// Which side the smallest remaining token is on (without advancing past it).
+    fn next(&mut self) -> Option<Side> {
+        match (self.left.first(), self.right.first()) {
+            (Some(left), Some(right)) => Some(match left.cmp(right) {
+                std::cmp::Ordering::Less => Side::Left,
+                std::cmp::Ordering::Greater => Side::Right,
+                std::cmp::Ordering::Equal => Side::Both,
+            }),
+            (Some(_), None) => Some(Side::Left),
+            (None, Some(_)) => Some(Side::Right),
+            (None, None) => None,
+        }
+    }
+
+    /// The smallest remaining token, on `side`. Called only with a side [`next`](Self::next)
+    /// returned, whose slices are then not empty.
+    fn token(&self, side: Side) -> &'a ScopeToken {
+        let slice = if side == Side::Right {
+            self.right
+        } else {
+            self.left
+        };
+        // `next` returned `side`, so its slice has a first token.
+        #[allow(clippy::indexing_slicing)]
+        &slice[0]
+    }
+
+    /// Moves past the smallest remaining token.
+    fn advance(&mut self, side: Side) {
+        if side != Side::Right {
+            self.left = self.left.get(1..).unwrap_or_default();
+        }
+        if side != Side::Left {
+            self.right = self.right.get(1..).unwrap_or_default();
+        }
     }
 }
 
 impl fmt::Display for Scope {
     /// The tokens in byte order, separated by single spaces; `""` for the empty set.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut tokens = self.tokens.iter();
+        let mut tokens = self.iter();
         if let Some(first) = tokens.next() {
             f.write_str(first.as_str())?;
             for token in tokens {
@@ -171,29 +327,30 @@ impl FromStr for Scope {
 
 impl From<ScopeToken> for Scope {
     fn from(token: ScopeToken) -> Self {
-        Self {
-            tokens: BTreeSet::from([token]),
-        }
+        Self::from_sorted(vec![token])
     }
 }
 
 impl<const N: usize> From<[ScopeToken; N]> for Scope {
     fn from(tokens: [ScopeToken; N]) -> Self {
-        tokens.into_iter().collect()
+        Self::from_vec(tokens.into())
     }
 }
 
 impl FromIterator<ScopeToken> for Scope {
     fn from_iter<I: IntoIterator<Item = ScopeToken>>(iter: I) -> Self {
-        Self {
-            tokens: iter.into_iter().collect(),
-        }
+        Self::from_vec(iter.into_iter().collect())
     }
 }
 
 impl Extend<ScopeToken> for Scope {
     fn extend<I: IntoIterator<Item = ScopeToken>>(&mut self, iter: I) {
-        self.tokens.extend(iter);
+        let mut tokens = self.tokens().to_vec();
+        let held = tokens.len();
+        tokens.extend(iter);
+        if tokens.len() > held {
+            *self = Self::from_vec(tokens);
+        }
     }
 }
 
@@ -211,13 +368,18 @@ impl IntoIterator for Scope {
     type IntoIter = IntoIter;
 
     fn into_iter(self) -> Self::IntoIter {
-        IntoIter(self.tokens.into_iter())
+        let back = self.len();
+        IntoIter {
+            scope: self,
+            front: 0,
+            back,
+        }
     }
 }
 
 /// Iterator over the tokens of a [`Scope`] in byte order.
 #[derive(Clone, Debug)]
-pub struct Iter<'a>(btree_set::Iter<'a, ScopeToken>);
+pub struct Iter<'a>(std::slice::Iter<'a, ScopeToken>);
 
 impl<'a> Iterator for Iter<'a> {
     type Item = &'a ScopeToken;
@@ -241,23 +403,38 @@ impl ExactSizeIterator for Iter<'_> {}
 
 /// Owning iterator over the tokens of a [`Scope`] in byte order.
 #[derive(Debug)]
-pub struct IntoIter(btree_set::IntoIter<ScopeToken>);
+pub struct IntoIter {
+    scope: Scope,
+    /// The tokens in `front..back` are still to come.
+    front: usize,
+    back: usize,
+}
 
 impl Iterator for IntoIter {
     type Item = ScopeToken;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.0.next()
+        if self.front == self.back {
+            return None;
+        }
+        let token = self.scope.tokens().get(self.front).cloned();
+        self.front += 1;
+        token
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.0.size_hint()
+        let left = self.back - self.front;
+        (left, Some(left))
     }
 }
 
 impl DoubleEndedIterator for IntoIter {
     fn next_back(&mut self) -> Option<Self::Item> {
-        self.0.next_back()
+        if self.front == self.back {
+            return None;
+        }
+        self.back -= 1;
+        self.scope.tokens().get(self.back).cloned()
     }
 }
 

@@ -181,6 +181,45 @@ proptest! {
             prop_assert!(a.is_subset(&c));
         }
     }
+
+    /// Edits agree with `BTreeSet<String>`, and a scope built by edits equals (and hashes like)
+    /// the same set built at once.
+    #[test]
+    fn edits_match_the_model(
+        start in scope_of(small_token()),
+        edits in prop::collection::vec((0u8..4, small_token()), 0..12),
+    ) {
+        let mut scope = start.clone();
+        let mut model = model(&start);
+        for (kind, token) in edits {
+            match kind {
+                0 => prop_assert_eq!(scope.insert(token.clone()), model.insert(token.as_str().to_owned())),
+                1 => prop_assert_eq!(scope.remove(token.as_str()), model.remove(token.as_str())),
+                2 => {
+                    scope.extend([token.clone(), token.clone()]);
+                    model.insert(token.as_str().to_owned());
+                }
+                _ => {
+                    let first = token.as_str().as_bytes()[0];
+                    scope.retain(|held| held.as_str().as_bytes()[0] != first);
+                    model.retain(|held| held.as_bytes()[0] != first);
+                }
+            }
+            prop_assert_eq!(&scope, &from_model(&model));
+            prop_assert_eq!(scope.is_empty(), model.is_empty());
+        }
+        let rebuilt = from_model(&model);
+        let state = std::hash::RandomState::new();
+        prop_assert_eq!(
+            std::hash::BuildHasher::hash_one(&state, &scope),
+            std::hash::BuildHasher::hash_one(&state, &rebuilt)
+        );
+        let forward: Vec<String> = scope.clone().into_iter().map(String::from).collect();
+        let backward: Vec<String> = scope.clone().into_iter().rev().map(String::from).collect();
+        prop_assert_eq!(&forward, &model.iter().cloned().collect::<Vec<_>>());
+        prop_assert_eq!(backward, model.iter().rev().cloned().collect::<Vec<_>>());
+        prop_assert_eq!(scope.into_iter().len(), model.len());
+    }
 }
 
 // ---- RFC 9396 --------------------------------------------------------------------------------------
