@@ -905,7 +905,8 @@ fn count_allocations(_: &Jwk) {}
 /// the fast generator and exits, for `perf record` / `perf stat` (instructions per call are
 /// steadier than times on a shared machine). `WHAT` is `flow`, `openid`, `token` or `refresh`
 /// (Ostium), or `oxide_flow`, `oxide_token`, `oxide_refresh`. Setup is included; `WHAT_setup`
-/// runs the setup alone, so that the difference of the two counts is the calls' own cost.
+/// runs the setup alone, so that the difference of the two counts is the calls' own cost. The
+/// time of the calls alone is printed to stderr.
 fn profile<R: SecureRng, G: TagGrant>(ostium: &mut Ostium<R>, oxide: &mut Oxide<G>, what: &str) {
     let (what, count) = what.split_once(':').unwrap_or((what, "100000"));
     let count: u64 = count
@@ -918,7 +919,7 @@ fn profile<R: SecureRng, G: TagGrant>(ostium: &mut Ostium<R>, oxide: &mut Oxide<
         }
         None => what,
     };
-    match what {
+    let took = match what {
         "flow" => ostium.measure_flow(count, false),
         "openid" => ostium.measure_flow(count, true),
         "token" => ostium.measure_token_step(count),
@@ -928,6 +929,11 @@ fn profile<R: SecureRng, G: TagGrant>(ostium: &mut Ostium<R>, oxide: &mut Oxide<
         "oxide_refresh" => oxide.measure_refresh(count),
         other => panic!("OSTIUM_BENCH_PROFILE={other}: see the `profile` function"),
     };
+    // For quick A/B comparisons of two builds, run alternately (the timed calls only).
+    eprintln!(
+        "{what}: {:.0} ns per call",
+        took.as_nanos() as f64 / count as f64
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
