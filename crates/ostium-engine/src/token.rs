@@ -402,7 +402,8 @@ impl TokenFlow {
         } else {
             None
         };
-        let mut writes: Vec<Write> = access.write.take().into_iter().collect();
+        let mut writes = Vec::with_capacity(2);
+        writes.extend(access.write.take());
         let (refresh_secret, rotation) = if rotate {
             let generation = record
                 .generation
@@ -421,12 +422,11 @@ impl TokenFlow {
                 Ok(minted) => minted,
                 Err(error) => return engine.token_error(&error),
             };
-            // The access token is written with the rotation, atomically: one store round trip.
+            // The new tokens are written with the rotation, atomically: one store round trip.
+            writes.push(Write::RefreshToken(SecretHash::of(&secret), new));
             let effect = Effect::RotateRefresh {
                 grant: record.grant,
                 expected_generation,
-                new_hash: SecretHash::of(&secret),
-                new,
                 at: self.now,
                 writes: std::mem::take(&mut writes),
             };

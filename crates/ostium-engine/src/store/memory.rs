@@ -309,12 +309,10 @@ impl State {
             Effect::RotateRefresh {
                 grant,
                 expected_generation,
-                new_hash,
-                new,
                 at,
                 writes,
             } => {
-                let rotation = self.rotate(grant, expected_generation, new_hash, new, at);
+                let rotation = self.rotate(grant, expected_generation, at);
                 if rotation == Rotation::Rotated {
                     for write in writes {
                         self.write(write);
@@ -441,14 +439,7 @@ impl State {
         }
     }
 
-    fn rotate(
-        &mut self,
-        grant: GrantId,
-        expected_generation: u64,
-        new_hash: SecretHash,
-        new: RefreshRecord,
-        at: OffsetDateTime,
-    ) -> Rotation {
+    fn rotate(&mut self, grant: GrantId, expected_generation: u64, at: OffsetDateTime) -> Rotation {
         let Some(family) = self.families.get_mut(&grant) else {
             return Rotation::Conflict;
         };
@@ -457,7 +448,6 @@ impl State {
         }
         family.generation = expected_generation.saturating_add(1);
         family.rotated_at = Some(at);
-        self.refresh_tokens.insert(new_hash, new);
         Rotation::Rotated
     }
 }
