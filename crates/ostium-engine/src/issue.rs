@@ -6,8 +6,8 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ostium_jose::{Algorithm, SigningHeader};
-use ostium_messages::values::{AccessToken, Nonce, RefreshToken, TokenString};
-use ostium_messages::{ErrorResponse, TokenErrorCode, TokenResponse, TokenType};
+use ostium_messages::values::Nonce;
+use ostium_messages::{ErrorResponse, HttpResponse, TokenErrorCode, TokenResponseRef, TokenType};
 use ostium_scope::{AuthorizationDetails, Scope};
 use ring::digest;
 use serde::Serialize;
@@ -235,32 +235,25 @@ pub(crate) fn refresh_token(
     Ok((secret, record))
 }
 
-/// Assembles the token response (RFC 6749 §5.1).
+/// Writes the token response (RFC 6749 §5.1) straight from what was minted: base64url tokens
+/// and a compact JWS are valid token strings by construction.
 pub(crate) fn response(
-    access: MintedAccess,
-    refresh_token: Option<String>,
-    scope: Scope,
+    access: &MintedAccess,
+    refresh_token: Option<&str>,
+    scope: &Scope,
     authorization_details: Option<&AuthorizationDetails>,
-    id_token: Option<String>,
-) -> Result<TokenResponse, ErrorResponse<TokenErrorCode>> {
-    let invalid = |_| server_error("minted token is not a valid token string");
-    let mut response = TokenResponse::new(
-        AccessToken::try_from(access.token).map_err(invalid)?,
-        TokenType::Bearer,
-    );
-    response.expires_in = Some(access.expires_in);
-    response.refresh_token = refresh_token
-        .map(RefreshToken::try_from)
-        .transpose()
-        .map_err(invalid)?;
-    // Always sent: it is correct whether or not it differs from the request (RFC 6749 §5.1).
-    response.scope = (!scope.is_empty()).then_some(scope);
-    response.authorization_details = authorization_details.cloned();
-    response.id_token = id_token
-        .map(TokenString::try_from)
-        .transpose()
-        .map_err(invalid)?;
-    Ok(response)
+    id_token: Option<&str>,
+) -> HttpResponse {
+    TokenResponseRef {
+        expires_in: Some(access.expires_in),
+        refresh_token,
+        // Always sent: it is correct whether or not it differs from the request (RFC 6749 §5.1).
+        scope: (!scope.is_empty()).then_some(scope),
+        authorization_details,
+        id_token,
+        ..TokenResponseRef::new(&access.token, &TokenType::Bearer)
+    }
+    .to_response()
 }
 
 impl Engine {

@@ -332,11 +332,13 @@ impl TokenFlow {
         in_grace: bool,
     ) -> Step {
         let Grant::RefreshToken {
-            scope: requested, ..
+            scope: requested,
+            refresh_token: presented,
         } = &self.request.grant
         else {
             return engine.token_error(&server_error("unexpected grant"));
         };
+        let requested_token = presented.as_str();
         // Item 44: bound to the client.
         if record.details.client_id != client.id {
             return engine.token_error(&invalid_grant(
@@ -430,29 +432,26 @@ impl TokenFlow {
                 at: self.now,
                 writes: std::mem::take(&mut writes),
             };
-            (secret, Some(effect))
+            (Some(secret), Some(effect))
         } else {
-            // Without rotation the presented refresh token stays valid and is returned as is.
-            let presented = match &self.request.grant {
-                Grant::RefreshToken { refresh_token, .. } => refresh_token.as_str().to_owned(),
-                _ => String::new(),
-            };
-            (presented, None)
+            (None, None)
         };
-        let response = match issue::response(
-            access,
-            Some(refresh_secret),
-            access_scope,
+        // Without rotation the presented refresh token stays valid and is returned as is.
+        let refresh_text = match (&refresh_secret, requested_token) {
+            (Some(minted), _) => minted.as_str(),
+            (None, presented) => presented,
+        };
+        let response = issue::response(
+            &access,
+            Some(refresh_text),
+            &access_scope,
             access_details.authorization_details.as_ref(),
-            id_token,
-        ) {
-            Ok(response) => response,
-            Err(error) => return engine.token_error(&error),
-        };
+            id_token.as_deref(),
+        );
         let issuing = Issuing {
             grant: record.grant,
             writes,
-            response: response.to_response(),
+            response,
         };
         match rotation {
             Some(effect) => {
@@ -556,16 +555,16 @@ impl TokenFlow {
             None
         };
         let response = issue::response(
-            access,
-            refresh_secret,
-            details.scope.clone(),
+            &access,
+            refresh_secret.as_deref(),
+            &details.scope,
             details.authorization_details.as_ref(),
-            id_token,
-        )?;
+            id_token.as_deref(),
+        );
         Ok(Issuing {
             grant,
             writes,
-            response: response.to_response(),
+            response,
         })
     }
 }

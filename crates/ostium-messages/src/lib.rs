@@ -49,7 +49,7 @@ pub use resource::{
     Challenge, PresentedToken, TokenMethods, TokenScheme, presented_token, resource_error_response,
 };
 pub use response::{DeliveryError, HeaderField, HttpResponse, ResponseMode, deliver};
-pub use token::{Grant, Leniency, TokenRequest, TokenResponse, TokenType};
+pub use token::{Grant, Leniency, TokenRequest, TokenResponse, TokenResponseRef, TokenType};
 pub use values::{
     AbsoluteUri, AccessToken, AuthorizationCode, ClientId, ClientSecret, DeviceCode, Issuer,
     JwkThumbprint, Nonce, RefreshToken, State, TokenString, UserCode, ValueError,

@@ -643,6 +643,121 @@ pub struct TokenResponse {
     pub extra: BTreeMap<String, Value>,
 }
 
+/// A successful token response made of borrowed members: what a server writes from the tokens
+/// it has just minted, without first moving them into a [`TokenResponse`]. Its JSON is exactly
+/// that of the [`TokenResponse`] with the same members.
+///
+/// The token strings are the caller's to get right (RFC 6749 Appendix A: `access_token` and
+/// `refresh_token` are `1*VSCHAR`); whatever they hold, the JSON is well formed.
+///
+/// ```
+/// use ostium_messages::{TokenResponseRef, TokenType};
+///
+/// let response = TokenResponseRef::new("2YotnFZFEjr1zCsicMWpAA", &TokenType::Bearer);
+/// let response = TokenResponseRef { expires_in: Some(3600), ..response };
+/// assert_eq!(
+///     response.to_response().body(),
+///     br#"{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"Bearer","expires_in":3600}"#
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct TokenResponseRef<'a> {
+    /// `access_token`.
+    pub access_token: &'a str,
+    /// `token_type`.
+    pub token_type: &'a TokenType,
+    /// `expires_in`, seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    /// `refresh_token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<&'a str>,
+    /// `scope`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<&'a Scope>,
+    /// `id_token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<&'a str>,
+    /// `issued_token_type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<&'a str>,
+    /// `authorization_details`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_details: Option<&'a AuthorizationDetails>,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: &'a BTreeMap<String, Value>,
+}
+
+/// The extension members of a response that has none.
+static NO_EXTRA: BTreeMap<String, Value> = BTreeMap::new();
+
+impl<'a> TokenResponseRef<'a> {
+    /// A response with the required members.
+    pub fn new(access_token: &'a str, token_type: &'a TokenType) -> Self {
+        Self {
+            access_token,
+            token_type,
+            expires_in: None,
+            refresh_token: None,
+            scope: None,
+            id_token: None,
+            issued_token_type: None,
+            authorization_details: None,
+            extra: &NO_EXTRA,
+        }
+    }
+
+    /// The 200 JSON response with `Cache-Control: no-store` and `Pragma: no-cache`
+    /// (RFC 6749 §5.1; checklist item 37).
+    pub fn to_response(self) -> HttpResponse {
+        let body = self.to_json().unwrap_or_else(|_| crate::json::to_vec(&self));
+        HttpResponse::json_bytes(200, body)
+    }
+
+    /// The JSON body, member by member: the bytes serde_json writes for `self`.
+    fn to_json(self) -> Result<Vec<u8>, serde_json::Error> {
+        let text = |value: Option<&str>| value.map_or(0, str::len);
+        let scope = self.scope.map_or(0, |scope| {
+            scope.iter().map(|token| token.as_str().len() + 1).sum()
+        });
+        // The members' names, quotes and separators take under 128 bytes; values that need
+        // escaping, `authorization_details` and extension members grow the buffer.
+        let capacity = 128
+            + self.access_token.len()
+            + self.token_type.as_str().len()
+            + text(self.refresh_token)
+            + scope
+            + text(self.id_token)
+            + text(self.issued_token_type);
+        let mut object = crate::json::ObjectWriter::with_capacity(capacity);
+        object.string("access_token", self.access_token);
+        object.string("token_type", self.token_type.as_str());
+        if let Some(expires_in) = self.expires_in {
+            object.integer("expires_in", expires_in);
+        }
+        if let Some(refresh_token) = self.refresh_token {
+            object.string("refresh_token", refresh_token);
+        }
+        if let Some(scope) = self.scope {
+            object.words("scope", scope.iter().map(|token| token.as_str()));
+        }
+        if let Some(id_token) = self.id_token {
+            object.string("id_token", id_token);
+        }
+        if let Some(issued_token_type) = self.issued_token_type {
+            object.string("issued_token_type", issued_token_type);
+        }
+        if let Some(details) = self.authorization_details {
+            object.value("authorization_details", details)?;
+        }
+        for (name, value) in self.extra {
+            object.value(name, value)?;
+        }
+        Ok(object.finish())
+    }
+}
+
 /// What lenient response parsing tolerates (each quirk seen from real providers). The server
 /// side of this crate always writes the strict form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -690,50 +805,22 @@ impl TokenResponse {
     /// The 200 JSON response with `Cache-Control: no-store` and `Pragma: no-cache`
     /// (RFC 6749 §5.1; checklist item 37).
     pub fn to_response(&self) -> HttpResponse {
-        let body = self.to_json().unwrap_or_else(|_| crate::json::to_vec(self));
-        HttpResponse::json_bytes(200, body)
+        self.borrowed().to_response()
     }
 
-    /// The JSON body, member by member: the bytes serde_json writes for `self`.
-    fn to_json(&self) -> Result<Vec<u8>, serde_json::Error> {
-        let text = |value: Option<&str>| value.map_or(0, str::len);
-        let scope = self.scope.as_ref().map_or(0, |scope| {
-            scope.iter().map(|token| token.as_str().len() + 1).sum()
-        });
-        // The members' names, quotes and separators take under 128 bytes; values that need
-        // escaping, `authorization_details` and extension members grow the buffer.
-        let capacity = 128
-            + self.access_token.as_str().len()
-            + self.token_type.as_str().len()
-            + text(self.refresh_token.as_ref().map(RefreshToken::as_str))
-            + scope
-            + text(self.id_token.as_ref().map(TokenString::as_str))
-            + text(self.issued_token_type.as_deref());
-        let mut object = crate::json::ObjectWriter::with_capacity(capacity);
-        object.string("access_token", self.access_token.as_str());
-        object.string("token_type", self.token_type.as_str());
-        if let Some(expires_in) = self.expires_in {
-            object.integer("expires_in", expires_in);
+    /// The response's members, borrowed.
+    pub fn borrowed(&self) -> TokenResponseRef<'_> {
+        TokenResponseRef {
+            access_token: self.access_token.as_str(),
+            token_type: &self.token_type,
+            expires_in: self.expires_in,
+            refresh_token: self.refresh_token.as_ref().map(RefreshToken::as_str),
+            scope: self.scope.as_ref(),
+            id_token: self.id_token.as_ref().map(TokenString::as_str),
+            issued_token_type: self.issued_token_type.as_deref(),
+            authorization_details: self.authorization_details.as_ref(),
+            extra: &self.extra,
         }
-        if let Some(refresh_token) = &self.refresh_token {
-            object.string("refresh_token", refresh_token.as_str());
-        }
-        if let Some(scope) = &self.scope {
-            object.words("scope", scope.iter().map(|token| token.as_str()));
-        }
-        if let Some(id_token) = &self.id_token {
-            object.string("id_token", id_token.as_str());
-        }
-        if let Some(issued_token_type) = &self.issued_token_type {
-            object.string("issued_token_type", issued_token_type);
-        }
-        if let Some(details) = &self.authorization_details {
-            object.value("authorization_details", details)?;
-        }
-        for (name, value) in &self.extra {
-            object.value(name, value)?;
-        }
-        Ok(object.finish())
     }
 
     /// Parses a token response strictly.
@@ -1203,7 +1290,9 @@ mod tests {
             response.extra = extra;
             let written = response.to_response();
             proptest::prop_assert_eq!(written.body(), &serde_json::to_vec(&response).unwrap()[..]);
-            proptest::prop_assert_eq!(written, HttpResponse::json(200, &response));
+            proptest::prop_assert_eq!(&written, &HttpResponse::json(200, &response));
+            // The borrowed form serializes (its fallback) exactly as it writes.
+            proptest::prop_assert_eq!(written.body(), &serde_json::to_vec(&response.borrowed()).unwrap()[..]);
         }
     }
 }
