@@ -811,8 +811,8 @@ impl AuthorizeFlow {
         else {
             return error_page(500, "no randomness was drawn for this code");
         };
-        let code_hash = SecretHash::of(&code);
-        let Ok(wire_code) = AuthorizationCode::try_from(code) else {
+        let code_hash = code.hash();
+        let Ok(wire_code) = AuthorizationCode::parse(code.as_str()) else {
             return error_page(500, "minted code is not a valid code");
         };
         let response = AuthorizationResponse::code(

@@ -16,16 +16,31 @@ use time::OffsetDateTime;
 use crate::Engine;
 use crate::client::{AccessTokenFormat, Client};
 use crate::records::{AccessRecord, GrantDetails, RefreshRecord};
-use crate::secret::{Entropy, GrantId, SecretHash};
+use crate::secret::{Entropy, GrantId, MintedSecret};
 use crate::store::Write;
 
 pub(crate) fn server_error(text: &str) -> ErrorResponse<TokenErrorCode> {
     ErrorResponse::new(TokenErrorCode::ServerError).with_description(text)
 }
 
+/// An access token's text: a minted opaque secret, or a signed JWT.
+pub(crate) enum AccessText {
+    Opaque(MintedSecret),
+    Jwt(String),
+}
+
+impl AccessText {
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            Self::Opaque(secret) => secret.as_str(),
+            Self::Jwt(jwt) => jwt,
+        }
+    }
+}
+
 /// An access token and the write that stores it (none for a JWT).
 pub(crate) struct MintedAccess {
-    pub(crate) token: String,
+    pub(crate) token: AccessText,
     pub(crate) write: Option<Write>,
     pub(crate) expires_in: u64,
 }
@@ -53,9 +68,9 @@ pub(crate) fn access_token(
                 issued_at: now,
                 expires_at,
             };
-            let write = Write::AccessToken(SecretHash::of(&token), record);
+            let write = Write::AccessToken(token.hash(), record);
             Ok(MintedAccess {
-                token,
+                token: AccessText::Opaque(token),
                 write: Some(write),
                 expires_in,
             })
@@ -63,7 +78,7 @@ pub(crate) fn access_token(
         AccessTokenFormat::Jwt => {
             let token = jwt_access_token(engine, now, expires_at, entropy, details)?;
             Ok(MintedAccess {
-                token,
+                token: AccessText::Jwt(token),
                 write: None,
                 expires_in,
             })
@@ -221,7 +236,7 @@ pub(crate) fn refresh_token(
     generation: u64,
     details: Arc<GrantDetails>,
     family_issued_at: OffsetDateTime,
-) -> Result<(String, RefreshRecord), ErrorResponse<TokenErrorCode>> {
+) -> Result<(MintedSecret, RefreshRecord), ErrorResponse<TokenErrorCode>> {
     let secret = entropy
         .refresh_secret()
         .ok_or_else(|| server_error("no randomness was drawn for this token"))?;
@@ -251,7 +266,7 @@ pub(crate) fn response(
         scope: (!scope.is_empty()).then_some(scope),
         authorization_details,
         id_token,
-        ..TokenResponseRef::new(&access.token, &TokenType::Bearer)
+        ..TokenResponseRef::new(access.token.as_str(), &TokenType::Bearer)
     }
     .to_response()
 }

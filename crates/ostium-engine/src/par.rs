@@ -111,7 +111,9 @@ impl ParFlow {
             return engine.token_error(&server_error("no randomness was drawn for this request"));
         };
         let lifetime = engine.config().lifetimes.pushed_request;
-        let Ok(request_uri) = AbsoluteUri::parse(&format!("{REQUEST_URI_PREFIX}{secret}")) else {
+        let Ok(request_uri) =
+            AbsoluteUri::parse(&format!("{REQUEST_URI_PREFIX}{}", secret.as_str()))
+        else {
             return engine.token_error(&server_error("minted request_uri is not a URI"));
         };
         let record = PushedRecord {
@@ -125,7 +127,7 @@ impl ParFlow {
         );
         self.stage = Stage::Writing(Box::new(response));
         self.suspend(Effect::Write(vec![Write::PushedRequest(
-            SecretHash::of(&secret),
+            secret.hash(),
             Box::new(record),
         )]))
     }

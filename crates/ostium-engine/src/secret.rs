@@ -30,8 +30,12 @@ pub struct SecretHash([u8; 32]);
 impl SecretHash {
     /// Hashes a secret as presented (a code, a token, a client secret).
     pub fn of(secret: &str) -> Self {
+        Self::of_octets(secret.as_bytes())
+    }
+
+    fn of_octets(secret: &[u8]) -> Self {
         let mut out = [0u8; 32];
-        out.copy_from_slice(digest(&SHA256, secret.as_bytes()).as_ref());
+        out.copy_from_slice(digest(&SHA256, secret).as_ref());
         Self(out)
     }
 
@@ -202,15 +206,13 @@ impl Entropy {
 
     /// The code (authorization endpoint), opaque access token (token endpoint) or `request_uri`
     /// secret (PAR): 43 characters.
-    pub(crate) fn primary_secret(&mut self) -> Option<String> {
-        self.primary::<SECRET_OCTETS>()
-            .map(|octets| base64url(&octets))
+    pub(crate) fn primary_secret(&mut self) -> Option<MintedSecret> {
+        self.primary::<SECRET_OCTETS>().map(MintedSecret::encode)
     }
 
     /// The refresh token: 43 characters.
-    pub(crate) fn refresh_secret(&mut self) -> Option<String> {
-        self.secondary::<SECRET_OCTETS>()
-            .map(|octets| base64url(&octets))
+    pub(crate) fn refresh_secret(&mut self) -> Option<MintedSecret> {
+        self.secondary::<SECRET_OCTETS>().map(MintedSecret::encode)
     }
 
     /// The grant identifier for a new grant.
@@ -225,32 +227,82 @@ impl Entropy {
     }
 }
 
+/// The text of a minted secret (a code, an opaque token, a `request_uri`): the base64url form of
+/// [`SECRET_OCTETS`] random octets, 43 characters, kept in place rather than allocated (most are
+/// written once into a response and hashed once). `Debug` does not show it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MintedSecret([u8; MintedSecret::LEN]);
+
+impl MintedSecret {
+    /// Characters in a minted secret.
+    pub(crate) const LEN: usize = (SECRET_OCTETS * 4).div_ceil(3);
+
+    fn encode(octets: [u8; SECRET_OCTETS]) -> Self {
+        let mut text = [0u8; Self::LEN];
+        let mut rest = &mut text[..];
+        base64url_symbols(&octets, |symbols| {
+            // `LEN` symbols in all: each group finds its place.
+            if let Some((head, tail)) =
+                std::mem::take(&mut rest).split_at_mut_checked(symbols.len())
+            {
+                head.copy_from_slice(symbols);
+                rest = tail;
+            }
+        });
+        Self(text)
+    }
+
+    /// The secret's text.
+    pub(crate) fn as_str(&self) -> &str {
+        // base64url symbols are ASCII: the check never fails.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// Its hash, as [`SecretHash::of`] its text.
+    pub(crate) fn hash(&self) -> SecretHash {
+        SecretHash::of_octets(&self.0)
+    }
+}
+
+impl fmt::Debug for MintedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MintedSecret(…)")
+    }
+}
+
 /// base64url without padding (RFC 4648 §5), for the few octets of a minted secret: written into
 /// a string of the exact length in one pass (the general-purpose encoder's setup costs more than
 /// the encoding of 32 octets).
 fn base64url(octets: &[u8]) -> String {
+    let mut out = Vec::with_capacity((octets.len() * 4).div_ceil(3));
+    base64url_symbols(octets, |symbols| out.extend_from_slice(symbols));
+    // Every byte comes from the ASCII alphabet.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Hands the base64url symbols of `octets` to `put`, four (or, at the end, three or two) at a
+/// time.
+#[inline(always)]
+fn base64url_symbols(octets: &[u8], mut put: impl FnMut(&[u8])) {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     // The index is masked to six bits: it is always within the 64-entry alphabet.
     #[allow(clippy::indexing_slicing)]
     let symbol = |index: u32| ALPHABET[(index & 63) as usize];
-    let mut out = Vec::with_capacity((octets.len() * 4).div_ceil(3));
     let mut groups = octets.chunks_exact(3);
     for group in &mut groups {
         if let [a, b, c] = *group {
             let bits = u32::from(a) << 16 | u32::from(b) << 8 | u32::from(c);
-            out.extend_from_slice(&[bits >> 18, bits >> 12, bits >> 6, bits].map(symbol));
+            put(&[bits >> 18, bits >> 12, bits >> 6, bits].map(symbol));
         }
     }
     match *groups.remainder() {
-        [a] => out.extend_from_slice(&[u32::from(a) >> 2, u32::from(a) << 4].map(symbol)),
+        [a] => put(&[u32::from(a) >> 2, u32::from(a) << 4].map(symbol)),
         [a, b] => {
             let bits = u32::from(a) << 8 | u32::from(b);
-            out.extend_from_slice(&[bits >> 10, bits >> 4, bits << 2].map(symbol));
+            put(&[bits >> 10, bits >> 4, bits << 2].map(symbol));
         }
         _ => {}
     }
-    // Every byte comes from the ASCII alphabet.
-    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -265,8 +317,10 @@ mod tests {
             entropy.primary_secret().unwrap(),
             entropy.refresh_secret().unwrap(),
         );
-        assert_eq!((a.len(), b.len()), (43, 43));
+        assert_eq!((a.as_str().len(), b.as_str().len()), (43, 43));
         assert_ne!(a, b);
+        assert_eq!(a.hash(), SecretHash::of(a.as_str()));
+        assert_eq!(format!("{a:?}"), "MintedSecret(…)");
         let mut other = Entropy::draw(&mut SeededRng::new(2), Entropy::TOKENS).unwrap();
         assert_ne!(other.primary_secret().unwrap(), a);
         let mut jwt = Entropy::draw(&mut SeededRng::new(3), Entropy::TOKENS).unwrap();

@@ -25,7 +25,7 @@ use crate::client::{Client, GrantType};
 use crate::config::RefreshRotation;
 use crate::issue::{self, IdTokenBinding, server_error};
 use crate::records::{CodeRecord, GrantDetails, RefreshRecord};
-use crate::secret::{Entropy, GrantId, SecretHash};
+use crate::secret::{Entropy, GrantId, MintedSecret, SecretHash};
 use crate::step::{Pending, Step};
 use crate::store::{Effect, Outcome, RefreshLookup, Rotation, StoreError, TakenCode, Write};
 
@@ -394,7 +394,7 @@ impl TokenFlow {
         let id_token = if record.details.is_openid() {
             let binding = IdTokenBinding {
                 nonce: None,
-                access_token: Some(&access.token),
+                access_token: Some(access.token.as_str()),
                 code: None,
             };
             match issue::id_token(engine, self.now, &record.details, &binding) {
@@ -425,7 +425,7 @@ impl TokenFlow {
                 Err(error) => return engine.token_error(&error),
             };
             // The new tokens are written with the rotation, atomically: one store round trip.
-            writes.push(Write::RefreshToken(SecretHash::of(&secret), new));
+            writes.push(Write::RefreshToken(secret.hash(), new));
             let effect = Effect::RotateRefresh {
                 grant: record.grant,
                 expected_generation,
@@ -537,7 +537,7 @@ impl TokenFlow {
                 Arc::clone(details),
                 self.now,
             )?;
-            writes.push(Write::RefreshToken(SecretHash::of(&secret), record));
+            writes.push(Write::RefreshToken(secret.hash(), record));
             Some(secret)
         } else {
             None
@@ -547,7 +547,7 @@ impl TokenFlow {
         let id_token = if details.is_openid() && from_code {
             let binding = IdTokenBinding {
                 nonce,
-                access_token: Some(&access.token),
+                access_token: Some(access.token.as_str()),
                 code: None,
             };
             Some(issue::id_token(engine, self.now, details, &binding)?)
@@ -556,7 +556,7 @@ impl TokenFlow {
         };
         let response = issue::response(
             &access,
-            refresh_secret.as_deref(),
+            refresh_secret.as_ref().map(MintedSecret::as_str),
             &details.scope,
             details.authorization_details.as_ref(),
             id_token.as_deref(),
