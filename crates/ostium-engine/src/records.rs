@@ -110,26 +110,31 @@ impl Authentication {
 }
 
 /// What one authorization granted, shared by the code and every token descended from it.
+///
+/// Laid out in the order of declaration (`repr(C)`), so that what every token request reads
+/// (the client, the scope, the authorization details) shares the first cache line with the
+/// `Arc`'s counts: a refresh token's grant is usually cold by the time the token comes back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[repr(C)]
 pub struct GrantDetails {
     /// The client the grant was issued to.
     pub client_id: ClientId,
-    /// The resource owner and how they authenticated; `None` for `client_credentials`, where the
-    /// client acts for itself.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authentication: Option<Authentication>,
     /// The consented scope (RFC 6749 §3.3). Refreshes may narrow it, never widen it.
     pub scope: Scope,
     /// The consented RFC 9396 authorization details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_details: Option<AuthorizationDetails>,
+    /// RFC 8707 resource indicators the grant is restricted to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<AbsoluteUri>,
+    /// The resource owner and how they authenticated; `None` for `client_credentials`, where the
+    /// client acts for itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<Authentication>,
     /// The OIDC `claims` request (OIDC Core §5.5), applied at the UserInfo endpoint and in ID
     /// tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<ClaimsRequest>,
-    /// RFC 8707 resource indicators the grant is restricted to.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub resources: Vec<AbsoluteUri>,
 }
 
 impl GrantDetails {
