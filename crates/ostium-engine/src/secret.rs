@@ -229,8 +229,8 @@ impl Entropy {
 
 /// The text of a minted secret (a code, an opaque token, a `request_uri`): the base64url form of
 /// [`SECRET_OCTETS`] random octets, 43 characters, kept in place rather than allocated (most are
-/// written once into a response and hashed once). `Debug` does not show it.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// written once into a response and hashed once). `Debug` does not show it, and it has no `==`
+/// (a secret is compared only through its hash, in constant time).
 pub(crate) struct MintedSecret([u8; MintedSecret::LEN]);
 
 impl MintedSecret {
@@ -318,11 +318,11 @@ mod tests {
             entropy.refresh_secret().unwrap(),
         );
         assert_eq!((a.as_str().len(), b.as_str().len()), (43, 43));
-        assert_ne!(a, b);
+        assert_ne!(a.as_str(), b.as_str());
         assert_eq!(a.hash(), SecretHash::of(a.as_str()));
         assert_eq!(format!("{a:?}"), "MintedSecret(…)");
         let mut other = Entropy::draw(&mut SeededRng::new(2), Entropy::TOKENS).unwrap();
-        assert_ne!(other.primary_secret().unwrap(), a);
+        assert_ne!(other.primary_secret().unwrap().as_str(), a.as_str());
         let mut jwt = Entropy::draw(&mut SeededRng::new(3), Entropy::TOKENS).unwrap();
         assert_eq!(jwt.jti().unwrap().len(), 22);
     }
@@ -379,6 +379,19 @@ mod tests {
 
     /// The minted-secret encoder agrees with the general-purpose one for every length up to 64
     /// and every octet value in each position.
+    /// A minted secret's text is what the reference encoder writes, and its hash that of the
+    /// text.
+    #[test]
+    fn minted_secrets_match_the_reference_encoder() {
+        for fill in [0u8, 0xff, 0x5a, 0xa5] {
+            let octets: [u8; SECRET_OCTETS] =
+                std::array::from_fn(|i| fill ^ (i as u8).wrapping_mul(37));
+            let secret = MintedSecret::encode(octets);
+            assert_eq!(secret.as_str(), URL_SAFE_NO_PAD.encode(octets));
+            assert_eq!(secret.hash(), SecretHash::of(secret.as_str()));
+        }
+    }
+
     #[test]
     fn base64url_matches_the_reference_encoder() {
         for len in 0..=64usize {
