@@ -99,6 +99,9 @@ impl Scope {
     }
 
     /// Adds `token`; returns whether it was new.
+    ///
+    /// An edit copies the tokens into a new shared slice: to build a scope of many tokens,
+    /// collect them instead (`FromIterator`), which sorts once.
     pub fn insert(&mut self, token: ScopeToken) -> bool {
         let Err(at) = self.position(token.as_str()) else {
             return false;
@@ -110,7 +113,8 @@ impl Scope {
         true
     }
 
-    /// Removes `token`; returns whether it was present.
+    /// Removes `token`; returns whether it was present (copying the other tokens, as
+    /// [`insert`](Self::insert) does).
     pub fn remove(&mut self, token: &str) -> bool {
         let Ok(at) = self.position(token) else {
             return false;
