@@ -711,7 +711,9 @@ impl<'a> TokenResponseRef<'a> {
     /// The 200 JSON response with `Cache-Control: no-store` and `Pragma: no-cache`
     /// (RFC 6749 §5.1; checklist item 37).
     pub fn to_response(self) -> HttpResponse {
-        let body = self.to_json().unwrap_or_else(|_| crate::json::to_vec(&self));
+        let body = self
+            .to_json()
+            .unwrap_or_else(|_| crate::json::to_vec(&self));
         HttpResponse::json_bytes(200, body)
     }
 
