@@ -11,8 +11,10 @@
 //!    remembered parse failure, `response_type` (item 4), `request`/`request_uri` (item 19),
 //!    PKCE (items 26, 29), scope.
 //! 6. Authentication: no session, `prompt=login`, an exceeded `max_age` or an `id_token_hint`
-//!    for someone else ask the embedder to log the user in ([`Step::Login`]), or fail with
-//!    `login_required` under `prompt=none` (items 14–17).
+//!    for someone else, or a session below an essential `acr` (OIDC Core §5.5.1.1), ask the
+//!    embedder to log the user in ([`Step::Login`]), or fail with `login_required` under
+//!    `prompt=none` (items 14–17). A login that still misses the essential `acr` fails with
+//!    `access_denied`.
 //! 7. Consent: a remembered consent that covers the request skips the prompt, unless
 //!    `prompt=consent`; otherwise [`Step::Consent`], or `consent_required` under `prompt=none`.
 //! 8. Mint the code, write it, then redirect with `code`, `state` and `iss`.
@@ -118,6 +120,20 @@ impl AuthorizationContext {
     /// `acr_values` requested, in order of preference.
     pub fn acr_values(&self) -> &[String] {
         &self.acr_values
+    }
+
+    /// The `claims` request (OIDC Core §5.5): which claims UserInfo and the ID token should
+    /// carry, and which of them are essential.
+    pub fn claims(&self) -> Option<&ClaimsRequest> {
+        self.claims.as_ref()
+    }
+
+    /// The `acr` values the login must reach, when the `claims` request asks for `acr` as an
+    /// essential ID token claim (OIDC Core §5.5.1.1): `None` when it does not, empty when any
+    /// `acr` will do. A login that misses them fails the request with `access_denied`; a session
+    /// that misses them is not reused.
+    pub fn essential_acr_values(&self) -> Option<Vec<&str>> {
+        crate::claims::essential_acr_values(self.claims.as_ref())
     }
 
     /// The subject an `id_token_hint` named: the user must log in as this subject.
@@ -677,6 +693,18 @@ impl AuthorizeFlow {
         };
         // A login made for this request must be fresh when one was demanded (items 15, 16), and
         // be the hinted user (item 17).
+        // OIDC Core §5.5.1.1: missing an essential `acr` is a failed authentication.
+        if !crate::claims::acr_met(context.claims.as_ref(), authentication.acr.as_deref()) {
+            return self.redirect_error(
+                engine,
+                &context,
+                &target,
+                error(
+                    AuthorizationErrorCode::AccessDenied,
+                    "the login does not reach the essential acr",
+                ),
+            );
+        }
         let demanded_fresh = context.prompt_login || context.max_age == Some(0);
         let fresh_enough = !demanded_fresh
             || authentication.auth_time
@@ -888,7 +916,8 @@ fn deliver(
     }
 }
 
-/// Whether an authentication satisfies the request's `max_age` and `id_token_hint`.
+/// Whether an authentication satisfies the request's `max_age`, `id_token_hint` and essential
+/// `acr`.
 fn satisfies(
     context: &AuthorizationContext,
     authentication: &Authentication,
@@ -905,7 +934,9 @@ fn satisfies(
         .hinted_subject
         .as_ref()
         .is_none_or(|hinted| *hinted == authentication.subject);
-    age_ok && subject_ok
+    age_ok
+        && subject_ok
+        && crate::claims::acr_met(context.claims.as_ref(), authentication.acr.as_deref())
 }
 
 /// The subject of an ID token this server signed, expired or not (OIDC Core §3.1.2.1: the hint

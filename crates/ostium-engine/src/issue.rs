@@ -11,6 +11,7 @@ use ostium_messages::{ErrorResponse, HttpResponse, TokenErrorCode, TokenResponse
 use ostium_scope::{AuthorizationDetails, Scope};
 use ring::digest;
 use serde::Serialize;
+use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::Engine;
@@ -169,11 +170,23 @@ struct IdTokenClaims<'a> {
     c_hash: Option<String>,
 }
 
+/// An ID token's own claims followed by the user's claims its `claims` request asked for
+/// (OIDC Core §5.5), which never share a name with them ([`crate::claims::for_id_token`]).
+#[derive(Serialize)]
+struct WithUserClaims<'a> {
+    #[serde(flatten)]
+    own: IdTokenClaims<'a>,
+    #[serde(flatten)]
+    user: &'a Map<String, Value>,
+}
+
 /// What an ID token binds to, besides the grant.
 pub(crate) struct IdTokenBinding<'a> {
     pub(crate) nonce: Option<&'a Nonce>,
     pub(crate) access_token: Option<&'a str>,
     pub(crate) code: Option<&'a str>,
+    /// The user's claims the grant's `claims` request names for the ID token, already read.
+    pub(crate) user_claims: Option<&'a Map<String, Value>>,
 }
 
 /// Mints an ID token for an OpenID grant (OIDC Core §2, §3.1.3.6).
@@ -207,7 +220,10 @@ pub(crate) fn id_token(
             .map(|token| half_hash(algorithm, token)),
         c_hash: binding.code.map(|code| half_hash(algorithm, code)),
     };
-    engine.sign("JWT", &claims)
+    match binding.user_claims.filter(|user| !user.is_empty()) {
+        Some(user) => engine.sign("JWT", &WithUserClaims { own: claims, user }),
+        None => engine.sign("JWT", &claims),
+    }
 }
 
 /// OIDC Core §3.1.3.6 `at_hash` / §3.3.2.11 `c_hash`: the base64url of the left half of the hash

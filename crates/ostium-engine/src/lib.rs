@@ -3,6 +3,7 @@
 
 mod authenticate;
 mod authorize;
+mod claims;
 mod client;
 mod config;
 mod discovery;

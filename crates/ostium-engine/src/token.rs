@@ -9,7 +9,9 @@
 //!    - `refresh_token`: read the token; a superseded one revokes the family (item 46); check
 //!      client binding, expiry and down-scoping (items 44, 45); rotate by compare-and-swap;
 //!    - `client_credentials`: confidential clients only (item 40).
-//! 4. Write the new tokens, then answer (`Cache-Control: no-store`, item 37).
+//! 4. When the grant's `claims` request names user claims for the ID token (OIDC Core §5.5),
+//!    read them from the store.
+//! 5. Write the new tokens, then answer (`Cache-Control: no-store`, item 37).
 
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ use ostium_messages::token::{Grant, TokenRequest};
 use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode};
 use ostium_pkce::verify_exchange;
 use ostium_rand::SecureRng;
+use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use crate::Engine;
@@ -38,6 +41,8 @@ pub(crate) struct TokenFlow {
     /// A refresh request's token, read together with the client and looked at only once the
     /// client is authenticated.
     prefetched: Option<RefreshLookup>,
+    /// The user's claims the ID token carries, once read (OIDC Core §5.5).
+    user_claims: Option<Map<String, Value>>,
 }
 
 enum Stage {
@@ -45,9 +50,25 @@ enum Stage {
     TakingCode(Arc<Client>),
     /// A replay was detected; once the family is revoked, answer `invalid_grant`.
     RevokingFamily(&'static str),
+    /// The grant's ID token asks for user claims: waiting for them, with the validated grant.
+    LoadingUserClaims(Box<Deferred>),
     Rotating(Issuing),
     Writing(HttpResponse),
     Finished,
+}
+
+/// A validated grant whose tokens wait for the user's claims.
+struct Deferred {
+    client: Arc<Client>,
+    grant: DeferredGrant,
+}
+
+enum DeferredGrant {
+    Code(CodeRecord),
+    Refresh {
+        record: RefreshRecord,
+        in_grace: bool,
+    },
 }
 
 /// Tokens ready to be issued once their records are stored: the records, and the response
@@ -97,6 +118,7 @@ impl Engine {
             request: parsed,
             stage: Stage::Authenticating(authenticating),
             prefetched: None,
+            user_claims: None,
         });
         flow.after_authentication(self, progress)
     }
@@ -143,6 +165,27 @@ impl TokenFlow {
                     engine.token_error(&invalid_grant("unknown or expired authorization code"))
                 }
             },
+            (Stage::LoadingUserClaims(deferred), Outcome::Claims(claims)) => {
+                let Some(claims) = claims else {
+                    return engine.token_error(&invalid_grant("the user no longer exists"));
+                };
+                let Deferred { client, grant } = *deferred;
+                let details = match &grant {
+                    DeferredGrant::Code(record) => &record.details,
+                    DeferredGrant::Refresh { record, .. } => &record.details,
+                };
+                // Only what was asked for, whatever the store answered.
+                let wanted = crate::claims::for_id_token(details.claims.as_ref());
+                let mut claims = claims;
+                claims.retain(|name, _| wanted.binary_search(name).is_ok());
+                self.user_claims = Some(claims);
+                match grant {
+                    DeferredGrant::Code(record) => self.redeem_code(engine, &client, record),
+                    DeferredGrant::Refresh { record, in_grace } => {
+                        self.refresh(engine, &client, record, in_grace)
+                    }
+                }
+            }
             (Stage::RevokingFamily(text), Outcome::Written) => {
                 engine.token_error(&invalid_grant(text))
             }
@@ -168,7 +211,7 @@ impl TokenFlow {
     fn refresh_lookup(
         self: Box<Self>,
         engine: &Engine,
-        client: &Client,
+        client: &Arc<Client>,
         lookup: RefreshLookup,
     ) -> Step {
         match lookup {
@@ -195,6 +238,34 @@ impl TokenFlow {
 
     fn suspend(self: Box<Self>, effect: Effect) -> Step {
         Step::Effect(Pending::new(effect, self))
+    }
+
+    /// Asks for the user's claims the grant's ID token carries (OIDC Core §5.5), unless they
+    /// are read already or none are asked for.
+    fn user_claims_effect(&self, details: &GrantDetails) -> Option<Effect> {
+        details.claims.as_ref()?.id_token.as_ref()?;
+        if self.user_claims.is_some() || !details.is_openid() {
+            return None;
+        }
+        let names = crate::claims::for_id_token(details.claims.as_ref());
+        if names.is_empty() {
+            return None;
+        }
+        let subject = details.authentication.as_ref()?.subject.clone();
+        Some(Effect::Claims { subject, names })
+    }
+
+    fn defer(
+        mut self: Box<Self>,
+        client: &Arc<Client>,
+        grant: DeferredGrant,
+        effect: Effect,
+    ) -> Step {
+        self.stage = Stage::LoadingUserClaims(Box::new(Deferred {
+            client: Arc::clone(client),
+            grant,
+        }));
+        self.suspend(effect)
     }
 
     fn revoke(mut self: Box<Self>, grant: GrantId, text: &'static str) -> Step {
@@ -266,7 +337,7 @@ impl TokenFlow {
     fn redeem_code(
         mut self: Box<Self>,
         engine: &Engine,
-        client: &Client,
+        client: &Arc<Client>,
         record: CodeRecord,
     ) -> Step {
         let Grant::AuthorizationCode {
@@ -306,6 +377,9 @@ impl TokenFlow {
         ) {
             return engine.token_error(&invalid_grant(&format!("PKCE: {error}")));
         }
+        if let Some(effect) = self.user_claims_effect(&record.details) {
+            return self.defer(client, DeferredGrant::Code(record), effect);
+        }
         let refresh = engine.config().profile.issue_refresh_tokens
             && client.may_use(GrantType::RefreshToken)
             && wants_refresh_token(&record.details);
@@ -327,7 +401,7 @@ impl TokenFlow {
     fn refresh(
         mut self: Box<Self>,
         engine: &Engine,
-        client: &Client,
+        client: &Arc<Client>,
         record: RefreshRecord,
         in_grace: bool,
     ) -> Step {
@@ -347,6 +421,10 @@ impl TokenFlow {
         }
         if self.now >= record.expires_at {
             return engine.token_error(&invalid_grant("the refresh token has expired"));
+        }
+        if let Some(effect) = self.user_claims_effect(&record.details) {
+            let grant = DeferredGrant::Refresh { record, in_grace };
+            return self.defer(client, grant, effect);
         }
         // Item 45: down-scoping only; the refresh token keeps the original scope.
         let config = engine.config();
@@ -396,6 +474,7 @@ impl TokenFlow {
                 nonce: None,
                 access_token: Some(access.token.as_str()),
                 code: None,
+                user_claims: self.user_claims.as_ref(),
             };
             match issue::id_token(engine, self.now, &record.details, &binding) {
                 Ok(token) => Some(token),
@@ -549,6 +628,7 @@ impl TokenFlow {
                 nonce,
                 access_token: Some(access.token.as_str()),
                 code: None,
+                user_claims: self.user_claims.as_ref(),
             };
             Some(issue::id_token(engine, self.now, details, &binding)?)
         } else {

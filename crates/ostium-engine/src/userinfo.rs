@@ -8,12 +8,10 @@
 //! 3. Ask the store for the claims the scope (OIDC Core §5.4) and the `claims` request
 //!    (§5.5) release, and answer them with `sub`, which always comes from the token.
 
-use ostium_messages::claims::ClaimsRequest;
 use ostium_messages::resource::{
     Challenge, TokenMethods, TokenScheme, presented_token, resource_error_response,
 };
 use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, ResourceErrorCode};
-use ostium_scope::Scope;
 use serde_json::Value;
 use time::OffsetDateTime;
 
@@ -32,7 +30,8 @@ pub(crate) struct UserInfoFlow {
 
 enum Stage {
     LookingUp,
-    LoadingClaims(Subject),
+    /// Waiting for the user's claims, with the names released (sorted).
+    LoadingClaims(Subject, Vec<String>),
     Finished,
 }
 
@@ -89,12 +88,12 @@ impl UserInfoFlow {
                 "the token was not issued for openid",
             )));
         }
-        let names = released_claims(&details.scope, details.claims.as_ref());
+        let names = crate::claims::for_userinfo(&details.scope, details.claims.as_ref());
         let effect = Effect::Claims {
             subject: subject.clone(),
-            names,
+            names: names.clone(),
         };
-        self.stage = Stage::LoadingClaims(subject);
+        self.stage = Stage::LoadingClaims(subject, names);
         Step::Effect(Pending::new(effect, self))
     }
 
@@ -121,29 +120,15 @@ impl UserInfoFlow {
                 }
                 _ => invalid_token(),
             },
-            (Stage::LoadingClaims(subject), Outcome::Claims(Some(mut claims))) => {
+            (Stage::LoadingClaims(subject, names), Outcome::Claims(Some(mut claims))) => {
+                // Only what the grant releases, whatever the store answered.
+                claims.retain(|name, _| names.binary_search(name).is_ok());
                 // `sub` always comes from the token, never from the store (OIDC Core §5.3.2).
                 claims.insert("sub".to_owned(), Value::String(subject.as_str().to_owned()));
                 Step::Respond(HttpResponse::json(200, &claims))
             }
-            (Stage::LoadingClaims(_), Outcome::Claims(None)) => invalid_token(),
+            (Stage::LoadingClaims(..), Outcome::Claims(None)) => invalid_token(),
             _ => Step::Respond(HttpResponse::new(500).with_header("cache-control", "no-store")),
         }
     }
-}
-
-/// The claim names a grant releases at UserInfo: those of its standard scopes (OIDC Core §5.4)
-/// and those its `claims` request names for `userinfo` (§5.5), without `sub`.
-fn released_claims(scope: &Scope, claims: Option<&ClaimsRequest>) -> Vec<String> {
-    let mut names: Vec<String> = ostium_scope::oidc::claims_for(scope)
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    if let Some(requested) = claims.and_then(|c| c.userinfo.as_ref()) {
-        names.extend(requested.keys().cloned());
-    }
-    names.sort();
-    names.dedup();
-    names.retain(|name| name != "sub");
-    names
 }

@@ -650,6 +650,114 @@ fn req_20_display_locales_hints_and_acr_values_cause_no_error() {
     assert_eq!(context.acr_values(), ["urn:mace:incommon:iap:silver"]);
 }
 
+/// OIDC Core §5.5.1.1: an `acr` requested as an essential ID token claim must be met. A session
+/// below it is not reused (`login_required` under `prompt=none`); a login below it fails with
+/// `access_denied`; a login that meets it puts its `acr` in the ID token.
+#[test]
+fn an_essential_acr_must_be_met_by_the_login() {
+    let mut h = harness();
+    let claims = r#"{"id_token":{"acr":{"essential":true,"values":["urn:example:loa:2","urn:example:loa:3"]}}}"#;
+    let with_acr = |h: &Harness, acr: Option<&str>| {
+        let mut session = h.alice_session();
+        session.acr = acr.map(str::to_owned);
+        session
+    };
+    let weak = with_acr(&h, Some("urn:example:loa:1"));
+
+    // prompt=none with a weak session: login_required.
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("claims", claims), ("prompt", "none")],
+        true,
+    );
+    let error = redirect_params(&respond(h.authorize(&query, Some(&weak))));
+    assert_eq!(error.single("error").unwrap(), Some("login_required"));
+
+    // Otherwise the weak session is not reused: the embedder is asked for a login, and told
+    // which acr values it must reach.
+    let (query, pending) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("claims", claims)],
+        true,
+    );
+    let Driven::Login(context) = h.authorize(&query, Some(&weak)) else {
+        panic!("login expected")
+    };
+    assert_eq!(
+        context.essential_acr_values(),
+        Some(vec!["urn:example:loa:2", "urn:example:loa:3"])
+    );
+    assert!(context.claims().is_some_and(|c| c.is_essential("acr")));
+    // A login below it, or with no acr at all, is a failed authentication.
+    for acr in [Some("urn:example:loa:1"), None] {
+        let step = h.engine.logged_in(
+            *context.clone(),
+            with_acr(&h, acr),
+            h.clock.now(),
+            &mut h.rng,
+        );
+        let error = redirect_params(&respond(h.engine.drive(step, &h.store)));
+        assert_eq!(
+            error.single("error").unwrap(),
+            Some("access_denied"),
+            "{acr:?}"
+        );
+        assert_eq!(error.single("state").unwrap(), Some(pending.state.as_str()));
+    }
+    // A login that meets it goes on, and the ID token says which acr it reached.
+    let step = h.engine.logged_in(
+        *context,
+        with_acr(&h, Some("urn:example:loa:3")),
+        h.clock.now(),
+        &mut h.rng,
+    );
+    let Driven::Consent(context) = h.engine.drive(step, &h.store) else {
+        panic!("consent expected")
+    };
+    let decision = ConsentDecision::Approve {
+        scope: None,
+        remember: false,
+    };
+    let step = h
+        .engine
+        .consented(*context, decision, h.clock.now(), &mut h.rng);
+    let response = respond(h.engine.drive(step, &h.store));
+    let code = redirect_params(&response)
+        .single("code")
+        .unwrap()
+        .unwrap()
+        .to_owned();
+    let id_token = json(&h.redeem_confidential(&code, &pending))["id_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(jwt_claims(&id_token)["acr"], "urn:example:loa:3");
+
+    // A session that meets it is reused as it is.
+    let strong = with_acr(&h, Some("urn:example:loa:2"));
+    assert!(matches!(
+        h.authorize(&query, Some(&strong)),
+        Driven::Consent(_)
+    ));
+    // A voluntary acr request is a preference: a weak session still passes.
+    let voluntary = r#"{"id_token":{"acr":{"values":["urn:example:loa:3"]}}}"#;
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("claims", voluntary)],
+        true,
+    );
+    assert!(matches!(
+        h.authorize(&query, Some(&weak)),
+        Driven::Consent(_)
+    ));
+}
+
 #[test]
 fn req_21_user_denial_is_access_denied() {
     let mut h = harness();

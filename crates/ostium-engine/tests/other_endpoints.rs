@@ -540,3 +540,254 @@ fn jwt_access_tokens_follow_rfc_9068_and_work_at_userinfo_and_introspection() {
     let (_, body) = access_token_for(&mut h, "openid");
     assert_eq!(h.userinfo(body["id_token"].as_str().unwrap()).status(), 401);
 }
+
+/// A fitness-app authorization with a `claims` request (OIDC Core §5.5), approved for alice:
+/// the code and the client's pending state.
+fn code_with_claims(h: &mut Harness, scope: &str, claims: &str) -> (String, Pending) {
+    let (query, pending) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        scope,
+        &[("claims", claims)],
+        true,
+    );
+    let response = h.approve(&query);
+    let code = redirect_params(&response)
+        .single("code")
+        .unwrap()
+        .unwrap()
+        .to_owned();
+    (code, pending)
+}
+
+fn refresh(h: &mut Harness, refresh_token: &str) -> HttpResponse {
+    let authorization = basic(FITNESS_APP, FITNESS_SECRET);
+    h.token(
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+        ],
+        Some(&authorization),
+    )
+}
+
+/// oidcc-claims-essential: an essential `name` requested for UserInfo succeeds, and UserInfo
+/// releases it although the scope alone (`openid`) would not.
+#[test]
+fn oidcc_claims_essential_userinfo_releases_requested_claims_beyond_the_scope() {
+    let mut h = harness();
+    let (code, pending) = code_with_claims(
+        &mut h,
+        "openid",
+        r#"{"userinfo":{"name":{"essential":true},"phone_number":null}}"#,
+    );
+    let body = json(&h.redeem_confidential(&code, &pending));
+    let userinfo = json(&h.userinfo(body["access_token"].as_str().unwrap()));
+    assert_eq!(
+        userinfo,
+        serde_json::json!({"sub": "alice", "name": "Alice Example", "phone_number": "+1 555 0100"})
+    );
+    // The ID token carries none of them: they were asked for UserInfo.
+    let id_token = jwt_claims(body["id_token"].as_str().unwrap());
+    assert!(id_token.get("name").is_none());
+    assert!(id_token.get("phone_number").is_none());
+}
+
+/// OIDC Core §5.5: claims requested for the ID token are in it, in the first and in every
+/// refreshed ID token; claims the user does not have are left out, and nothing else of the
+/// user's record comes along.
+#[test]
+fn claims_requested_for_the_id_token_are_in_it_and_in_refreshed_ones() {
+    let mut h = harness();
+    let (code, pending) = code_with_claims(
+        &mut h,
+        "openid offline_access",
+        r#"{"id_token":{"email":{"essential":true},"name":null,"birthdate":null}}"#,
+    );
+    let body = json(&h.redeem_confidential(&code, &pending));
+    let claims = jwt_claims(body["id_token"].as_str().unwrap());
+    assert_eq!(claims["email"], "alice@example.com");
+    assert_eq!(claims["name"], "Alice Example");
+    assert!(claims.get("birthdate").is_none());
+    assert!(claims.get("email_verified").is_none());
+    assert!(claims.get("phone_number").is_none());
+    assert_eq!(claims["sub"], "alice");
+    // The scope alone releases nothing at UserInfo but `sub`.
+    let userinfo = json(&h.userinfo(body["access_token"].as_str().unwrap()));
+    assert_eq!(userinfo, serde_json::json!({"sub": "alice"}));
+
+    // A refresh reads them again: the refreshed ID token has the current values (§12.2).
+    let mut changed = serde_json::Map::new();
+    changed.insert("email".into(), "alice@new.example".into());
+    changed.insert("name".into(), "Alice Example".into());
+    h.store.set_claims(alice(), changed).unwrap();
+    h.advance(60);
+    let refreshed = json(&refresh(&mut h, body["refresh_token"].as_str().unwrap()));
+    let claims = jwt_claims(refreshed["id_token"].as_str().unwrap());
+    assert_eq!(claims["email"], "alice@new.example");
+    assert_eq!(claims["name"], "Alice Example");
+    assert!(claims.get("nonce").is_none());
+}
+
+/// A stored claim named like one the engine sets (`sub`, `iss`, `aud`, `acr`…) never reaches the
+/// ID token, even when the `claims` request names it: the real values stay.
+#[test]
+fn a_claims_request_cannot_override_the_id_tokens_own_claims() {
+    let mut h = harness();
+    let mut forged = serde_json::Map::new();
+    for (name, value) in [
+        ("sub", "mallory"),
+        ("iss", "https://evil.example"),
+        ("aud", "evil-app"),
+        ("acr", "gold"),
+        ("nonce", "forged"),
+        ("name", "Alice Example"),
+    ] {
+        forged.insert(name.into(), value.into());
+    }
+    h.store.set_claims(alice(), forged).unwrap();
+    let (code, pending) = code_with_claims(
+        &mut h,
+        "openid",
+        r#"{"id_token":{"sub":null,"iss":null,"aud":null,"acr":null,"nonce":null,"name":null}}"#,
+    );
+    let body = json(&h.redeem_confidential(&code, &pending));
+    let claims = jwt_claims(body["id_token"].as_str().unwrap());
+    assert_eq!(claims["sub"], "alice");
+    assert_eq!(claims["iss"], ISSUER);
+    assert_eq!(claims["aud"], FITNESS_APP);
+    assert!(claims.get("acr").is_none());
+    assert!(claims.get("nonce").is_none());
+    assert_eq!(claims["name"], "Alice Example");
+}
+
+/// The store answers only with the claims asked for, in one round trip, and only when the
+/// `claims` request names some for the ID token: a plain code redemption reads no claims.
+#[test]
+fn user_claims_cost_a_store_round_trip_only_when_the_id_token_asks_for_them() {
+    let mut h = harness();
+    let token_request = |h: &mut Harness, code: &str, pending: &Pending| {
+        let authorization = basic(FITNESS_APP, FITNESS_SECRET);
+        let body = Params::from_iter([
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", FITNESS_REDIRECT),
+            ("code_verifier", pending.verifier.as_str()),
+        ])
+        .encode();
+        let request = HttpRequest::form_post(body.as_bytes()).with_authorization(&authorization);
+        let step = h.engine.token(&request, h.clock.now(), &mut h.rng);
+        effects_until_stop(h, step).0
+    };
+    let (code, pending) = h.code_for(FITNESS_APP, FITNESS_REDIRECT, "openid profile");
+    assert!(!token_request(&mut h, &code, &pending).contains(&"Claims".to_owned()));
+    let (code, pending) = code_with_claims(&mut h, "openid", r#"{"id_token":{"name":null}}"#);
+    let effects = token_request(&mut h, &code, &pending);
+    assert_eq!(
+        effects.iter().filter(|name| *name == "Claims").count(),
+        1,
+        "{effects:?}"
+    );
+    // Asking only for claims the engine sets reads nothing either.
+    let (code, pending) = code_with_claims(&mut h, "openid", r#"{"id_token":{"sub":null}}"#);
+    assert!(!token_request(&mut h, &code, &pending).contains(&"Claims".to_owned()));
+}
+
+/// A user deleted between the authorization and the token request gets no ID token with their
+/// claims: `invalid_grant`.
+#[test]
+fn a_vanished_user_gets_no_id_token_claims() {
+    use ostium_engine::store::{Effect, Outcome};
+    use ostium_engine::{Step, Store};
+    let mut h = harness();
+    let (code, pending) = code_with_claims(&mut h, "openid", r#"{"id_token":{"name":null}}"#);
+    let authorization = basic(FITNESS_APP, FITNESS_SECRET);
+    let body = Params::from_iter([
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", FITNESS_REDIRECT),
+        ("code_verifier", pending.verifier.as_str()),
+    ])
+    .encode();
+    let request = HttpRequest::form_post(body.as_bytes()).with_authorization(&authorization);
+    let mut step = h.engine.token(&request, h.clock.now(), &mut h.rng);
+    let response = loop {
+        step = match step {
+            Step::Effect(pending) => {
+                let (effect, resume) = pending.into_parts();
+                let outcome = match effect {
+                    // What a store answers for a user it no longer knows.
+                    Effect::Claims { .. } => Ok(Outcome::Claims(None)),
+                    other => h.store.execute(other),
+                };
+                h.engine.resume(resume, outcome)
+            }
+            Step::Respond(response) => break response,
+            _ => panic!("unexpected step"),
+        };
+    };
+    assert_eq!(response.status(), 400);
+    assert_eq!(error_code(&response), "invalid_grant");
+}
+
+/// A store may answer more claims than asked for (the contract is "at least the named ones"):
+/// UserInfo and the ID token still release only what the grant names.
+#[test]
+fn claims_a_store_adds_are_never_released() {
+    use ostium_engine::store::{Effect, Outcome};
+    use ostium_engine::{Step, Store};
+    let mut h = harness();
+    let (code, pending) = code_with_claims(&mut h, "openid email", r#"{"id_token":{"name":null}}"#);
+    let everything = |h: &Harness, step: Step| {
+        let mut step = step;
+        loop {
+            step = match step {
+                Step::Effect(pending) => {
+                    let (effect, resume) = pending.into_parts();
+                    let outcome = match effect {
+                        // An over-answering store: every claim alice has, whatever was named.
+                        Effect::Claims { subject, .. } => {
+                            let all = h.store.execute(Effect::Claims {
+                                subject,
+                                names: ["name", "email", "email_verified", "phone_number"]
+                                    .map(str::to_owned)
+                                    .to_vec(),
+                            });
+                            assert!(matches!(&all, Ok(Outcome::Claims(Some(c))) if c.len() == 4));
+                            all
+                        }
+                        other => h.store.execute(other),
+                    };
+                    h.engine.resume(resume, outcome)
+                }
+                Step::Respond(response) => break response,
+                _ => panic!("unexpected step"),
+            };
+        }
+    };
+    let authorization = basic(FITNESS_APP, FITNESS_SECRET);
+    let body = Params::from_iter([
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", FITNESS_REDIRECT),
+        ("code_verifier", pending.verifier.as_str()),
+    ])
+    .encode();
+    let request = HttpRequest::form_post(body.as_bytes()).with_authorization(&authorization);
+    let step = h.engine.token(&request, h.clock.now(), &mut h.rng);
+    let body = json(&everything(&h, step));
+    let id_token = jwt_claims(body["id_token"].as_str().unwrap());
+    assert_eq!(id_token["name"], "Alice Example");
+    for leaked in ["email", "email_verified", "phone_number"] {
+        assert!(id_token.get(leaked).is_none(), "{leaked}");
+    }
+
+    let header = format!("Bearer {}", body["access_token"].as_str().unwrap());
+    let request = HttpRequest::get("").with_authorization(&header);
+    let step = h.engine.userinfo(&request, h.clock.now());
+    let userinfo = json(&everything(&h, step));
+    assert_eq!(
+        userinfo,
+        serde_json::json!({"sub": "alice", "email": "alice@example.com", "email_verified": true})
+    );
+}

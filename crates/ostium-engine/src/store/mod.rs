@@ -94,8 +94,9 @@ pub enum Effect {
         /// After this the record may be forgotten: the JWT itself has expired.
         expires_at: OffsetDateTime,
     },
-    /// Read the user's claims (OIDC Core §5.1) for the UserInfo endpoint: at least the named
-    /// ones the user has; extra ones are filtered out by the engine. Answer [`Outcome::Claims`].
+    /// Read the user's claims (OIDC Core §5.1), for the UserInfo endpoint or for an ID token
+    /// whose `claims` request names some (§5.5): at least the named ones the user has; extra
+    /// ones are filtered out by the engine. Answer [`Outcome::Claims`].
     Claims {
         /// The user.
         subject: Subject,
