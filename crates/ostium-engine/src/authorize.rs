@@ -10,11 +10,11 @@
 //! 5. From here on every error is a redirect carrying `state` and `iss` (items 9–11): the
 //!    remembered parse failure, `response_type` (item 4), `request`/`request_uri` (item 19),
 //!    PKCE (items 26, 29), scope.
-//! 6. Authentication: no session, `prompt=login`, an exceeded `max_age` or an `id_token_hint`
-//!    for someone else, or a session below an essential `acr` (OIDC Core §5.5.1.1), ask the
-//!    embedder to log the user in ([`Step::Login`]), or fail with `login_required` under
-//!    `prompt=none` (items 14–17). A login that still misses the essential `acr` fails with
-//!    `access_denied`.
+//! 6. Authentication: no session, `prompt=login` or `select_account`, an exceeded `max_age`, an
+//!    `id_token_hint` for someone else, or a session below an essential `acr` (OIDC Core
+//!    §5.5.1.1) ask the embedder to log the user in ([`Step::Login`]), or fail with
+//!    `login_required` under `prompt=none` (items 14–17). A login that still misses the
+//!    essential `acr` fails with `access_denied`.
 //! 7. Consent: a remembered consent that covers the request skips the prompt, unless
 //!    `prompt=consent`; otherwise [`Step::Consent`], or `consent_required` under `prompt=none`.
 //! 8. Mint the code, write it, then redirect with `code`, `state` and `iss`.
@@ -83,6 +83,9 @@ pub struct AuthorizationContext {
     prompt_none: bool,
     prompt_login: bool,
     prompt_consent: bool,
+    /// `prompt=select_account`: the session is not reused without asking which account.
+    #[serde(default)]
+    prompt_select_account: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     login_hint: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -134,6 +137,13 @@ impl AuthorizationContext {
     /// that misses them is not reused.
     pub fn essential_acr_values(&self) -> Option<Vec<&str>> {
         crate::claims::essential_acr_values(self.claims.as_ref())
+    }
+
+    /// Whether the client asked for `prompt=select_account` (OIDC Core §3.1.2.1): show the user
+    /// an account chooser. The chosen account's existing session may answer
+    /// [`Engine::logged_in`] as it is; no fresh login is demanded.
+    pub fn select_account(&self) -> bool {
+        self.prompt_select_account
     }
 
     /// The subject an `id_token_hint` named: the user must log in as this subject.
@@ -654,6 +664,7 @@ impl AuthorizeFlow {
             prompt_none: request.prompt.contains(&Prompt::None),
             prompt_login: request.prompt.contains(&Prompt::Login),
             prompt_consent: request.prompt.contains(&Prompt::Consent),
+            prompt_select_account: request.prompt.contains(&Prompt::SelectAccount),
             login_hint: request.login_hint,
             acr_values: request.acr_values,
             hinted_subject,
@@ -661,9 +672,11 @@ impl AuthorizeFlow {
             authentication: None,
         });
         // Items 14–17: is the session good enough for this request?
-        let session_ok = session
-            .as_ref()
-            .is_some_and(|session| !context.prompt_login && satisfies(&context, session, self.now));
+        let session_ok = session.as_ref().is_some_and(|session| {
+            !context.prompt_login
+                && !context.prompt_select_account
+                && satisfies(&context, session, self.now)
+        });
         if !session_ok {
             if context.prompt_none {
                 return self.redirect_error(

@@ -450,6 +450,38 @@ fn req_15_prompt_login_forces_reauthentication_with_a_later_auth_time() {
     assert!(matches!(h.engine.drive(step, &h.store), Driven::Consent(_)));
 }
 
+/// OIDC Core §3.1.2.1 `prompt=select_account`: a session is not reused silently; the embedder
+/// is asked (its login step says an account chooser is wanted), and the chosen account's
+/// existing session answers it without a fresh login.
+#[test]
+fn prompt_select_account_asks_which_account_even_with_a_session() {
+    let mut h = harness();
+    let session = h.alice_session();
+    h.advance(300);
+    let (query, _) = h.authorization_query(
+        FITNESS_APP,
+        FITNESS_REDIRECT,
+        "openid",
+        &[("prompt", "select_account")],
+        true,
+    );
+    let Driven::Login(context) = h.authorize(&query, Some(&session)) else {
+        panic!("an account chooser expected")
+    };
+    assert!(context.select_account());
+    // The chosen account's session, five minutes old, is good enough.
+    let step = h
+        .engine
+        .logged_in(*context, session.clone(), h.clock.now(), &mut h.rng);
+    assert!(matches!(h.engine.drive(step, &h.store), Driven::Consent(_)));
+    // Without the prompt, the same session is reused silently.
+    let (query, _) = h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &[], true);
+    let Driven::Consent(context) = h.authorize(&query, Some(&session)) else {
+        panic!("consent expected")
+    };
+    assert!(!context.select_account());
+}
+
 #[test]
 fn req_16_max_age_exceeded_requires_login_and_auth_time_is_in_the_id_token() {
     let mut h = harness();
