@@ -63,12 +63,12 @@ pub(crate) fn access_token(
             let token = entropy
                 .primary_secret()
                 .ok_or_else(|| server_error("no randomness was drawn for this token"))?;
-            let record = AccessRecord {
+            let record = Box::new(AccessRecord {
                 grant,
                 details: details.clone(),
                 issued_at: now,
                 expires_at,
-            };
+            });
             let write = Write::AccessToken(token.hash(), record);
             Ok(MintedAccess {
                 token: AccessText::Opaque(token),
@@ -252,17 +252,17 @@ pub(crate) fn refresh_token(
     generation: u64,
     details: Arc<GrantDetails>,
     family_issued_at: OffsetDateTime,
-) -> Result<(MintedSecret, RefreshRecord), ErrorResponse<TokenErrorCode>> {
+) -> Result<(MintedSecret, Box<RefreshRecord>), ErrorResponse<TokenErrorCode>> {
     let secret = entropy
         .refresh_secret()
         .ok_or_else(|| server_error("no randomness was drawn for this token"))?;
-    let record = RefreshRecord {
+    let record = Box::new(RefreshRecord {
         grant,
         generation,
         details,
         issued_at: family_issued_at,
         expires_at: now.saturating_add(engine.config().lifetimes.refresh_token),
-    };
+    });
     Ok((secret, record))
 }
 

@@ -374,7 +374,7 @@ impl State {
                 self.codes.insert(hash, CodeSlot::Live(record));
             }
             Write::AccessToken(hash, record) => {
-                self.access_tokens.insert(hash, Box::new(record));
+                self.access_tokens.insert(hash, record);
             }
             Write::RefreshToken(hash, record) => {
                 self.families.entry(record.grant).or_insert(Family {
@@ -382,7 +382,7 @@ impl State {
                     rotated_at: None,
                     revoked: false,
                 });
-                self.refresh_tokens.insert(hash, Box::new(record));
+                self.refresh_tokens.insert(hash, record);
             }
             Write::PushedRequest(hash, record) => {
                 self.pushed.insert(hash, *record);

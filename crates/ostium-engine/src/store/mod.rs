@@ -129,10 +129,10 @@ pub enum Write {
     /// An authorization code under the hash of the code.
     Code(SecretHash, Box<CodeRecord>),
     /// An opaque access token under its hash.
-    AccessToken(SecretHash, AccessRecord),
+    AccessToken(SecretHash, Box<AccessRecord>),
     /// A refresh token under its hash: the first of a family, or (in
     /// [`Effect::RotateRefresh`]) the next.
-    RefreshToken(SecretHash, RefreshRecord),
+    RefreshToken(SecretHash, Box<RefreshRecord>),
     /// A remembered consent (replacing any previous one for the same user and client).
     Consent(Box<Consent>),
     /// A pushed authorization request under the hash of its `request_uri` (RFC 9126).
