@@ -243,10 +243,11 @@ impl TokenFlow {
     /// Asks for the user's claims the grant's ID token carries (OIDC Core §5.5), unless they
     /// are read already or none are asked for.
     fn user_claims_effect(&self, details: &GrantDetails) -> Option<Effect> {
-        details.claims.as_ref()?.id_token.as_ref()?;
+        // `claims` lies past the grant's first cache line: look only for an OpenID grant.
         if self.user_claims.is_some() || !details.is_openid() {
             return None;
         }
+        details.claims.as_ref()?.id_token.as_ref()?;
         let names = crate::claims::for_id_token(details.claims.as_ref());
         if names.is_empty() {
             return None;
