@@ -1,8 +1,8 @@
 //! Drives the engine with arbitrary sequences of requests against one in-memory store.
 //!
 //! Invariants: nothing panics; every redirect goes to a registered redirect URI (no open
-//! redirector, RFC 9700 §4.11); every token-endpoint error is RFC 6749 §5.2-shaped; a code is
-//! redeemed at most once.
+//! redirector, RFC 9700 §4.11); every token-endpoint error is RFC 6749 §5.2-shaped; a code, and
+//! a device code, is redeemed at most once.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -72,6 +72,22 @@ enum Op {
         client: bool,
         approve: bool,
     },
+    /// Device authorization (RFC 8628 §3.1), free-form or well-formed.
+    DeviceAuthorize {
+        body: String,
+        valid: bool,
+    },
+    /// The verification page: a free-form user code, or one issued earlier, and an answer.
+    DeviceVerify {
+        typed: Option<String>,
+        which: u8,
+        approve: bool,
+        narrow: bool,
+    },
+    /// A device polls with a device code issued earlier.
+    DevicePoll {
+        which: u8,
+    },
     Advance(u16),
 }
 
@@ -98,11 +114,18 @@ fn setup() -> (Engine, MemoryStore) {
         .collect();
     let scope = ClientScope::new(Scope::parse("openid profile email offline_access").unwrap());
     store
-        .register(Client::public(
-            ClientId::parse("public").unwrap(),
-            redirects.clone(),
-            scope.clone(),
-        ))
+        .register(
+            Client::public(
+                ClientId::parse("public").unwrap(),
+                redirects.clone(),
+                scope.clone(),
+            )
+            .with_grant_types(vec![
+                GrantType::AuthorizationCode,
+                GrantType::RefreshToken,
+                GrantType::DeviceCode,
+            ]),
+        )
         .unwrap();
     store
         .register(
@@ -162,6 +185,9 @@ fuzz_target!(|ops: Vec<Op>| {
     let mut issued: Vec<(String, CodeVerifier, bool)> = Vec::new();
     let mut redeemed: Vec<String> = Vec::new();
     let mut pushed: Vec<String> = Vec::new();
+    // Device and user codes issued, and device codes redeemed.
+    let mut devices: Vec<(String, String)> = Vec::new();
+    let mut devices_redeemed: Vec<String> = Vec::new();
     let session =
         |clock: &FixedClock| Authentication::new(Subject::parse("alice").unwrap(), clock.now());
 
@@ -323,6 +349,98 @@ fuzz_target!(|ops: Vec<Op>| {
                 let step = engine.authorize(&HttpRequest::get(&query), None, now, &mut rng);
                 finish_authorization(&engine, &store, step, approve, &clock, &mut rng);
             }
+            Op::DeviceAuthorize { body, valid } => {
+                let body = if valid {
+                    format!("client_id=public&scope=openid+offline_access&{body}")
+                } else {
+                    body
+                };
+                let step = engine.device_authorization(
+                    &HttpRequest::form_post(body.as_bytes()),
+                    now,
+                    &mut rng,
+                );
+                if let Some(response) = engine.drive(step, &store).into_response() {
+                    check_token_response(&response);
+                    if response.status() == 200 {
+                        let text = String::from_utf8_lossy(response.body()).to_string();
+                        let member = |name: &str| {
+                            text.split(&format!("\"{name}\":\""))
+                                .nth(1)
+                                .and_then(|rest| rest.split('"').next())
+                                .map(str::to_owned)
+                        };
+                        if let (Some(device), Some(user)) =
+                            (member("device_code"), member("user_code"))
+                        {
+                            devices.push((device, user));
+                        }
+                    }
+                }
+            }
+            Op::DeviceVerify {
+                typed,
+                which,
+                approve,
+                narrow,
+            } => {
+                let user_code = match typed {
+                    Some(typed) => typed,
+                    None => match devices.get(usize::from(which) % devices.len().max(1)) {
+                        Some((_, user)) => user.clone(),
+                        None => continue,
+                    },
+                };
+                let step = engine.device_verification(&user_code, now);
+                match engine.drive(step, &store) {
+                    Driven::DeviceConsent(context) => {
+                        let decision = if approve {
+                            ConsentDecision::Approve {
+                                scope: narrow.then(|| Scope::parse("openid").unwrap()),
+                                remember: narrow,
+                            }
+                        } else {
+                            ConsentDecision::Deny
+                        };
+                        let step = engine.device_decided(
+                            context,
+                            session(&clock),
+                            decision,
+                            now,
+                            &mut rng,
+                        );
+                        let response = engine.drive(step, &store).into_response();
+                        assert!(response.is_some_and(|r| r.header("location").is_none()));
+                    }
+                    Driven::Respond(response) => assert!(response.header("location").is_none()),
+                    Driven::Login(_) | Driven::Consent(_) => {
+                        panic!("the verification page asked for an authorization step")
+                    }
+                }
+            }
+            Op::DevicePoll { which } => {
+                let Some((device, _)) = devices.get(usize::from(which) % devices.len().max(1))
+                else {
+                    continue;
+                };
+                let body = Params::from_iter([
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                    ("device_code", device.as_str()),
+                    ("client_id", "public"),
+                ])
+                .encode();
+                let step = engine.token(&HttpRequest::form_post(body.as_bytes()), now, &mut rng);
+                if let Some(response) = engine.drive(step, &store).into_response() {
+                    check_token_response(&response);
+                    if response.status() == 200 {
+                        assert!(
+                            !devices_redeemed.contains(device),
+                            "a device code was redeemed twice"
+                        );
+                        devices_redeemed.push(device.clone());
+                    }
+                }
+            }
             Op::Advance(seconds) => clock.advance(time::Duration::seconds(i64::from(seconds))),
         }
     }
@@ -361,6 +479,7 @@ fn finish_authorization(
                     store,
                 )
             }
+            Driven::DeviceConsent(_) => panic!("an authorization asked for a device consent"),
         };
     }
     None

@@ -358,17 +358,21 @@ impl Engine {
 
 /// A page for the user, never a redirect: the client or its redirect URI could not be trusted.
 fn error_page(status: u16, text: &str) -> Step {
+    Step::Respond(html_page(status, "Authorization error", text))
+}
+
+/// A minimal HTML page with a heading and one paragraph, not cached.
+pub(crate) fn html_page(status: u16, title: &str, text: &str) -> HttpResponse {
+    let title = html_escape(title);
     let body = format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Authorization error</title></head>\
-         <body><h1>Authorization error</h1><p>{}</p></body></html>",
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body><h1>{title}</h1><p>{}</p></body></html>",
         html_escape(text)
     );
-    Step::Respond(
-        HttpResponse::new(status)
-            .with_header("content-type", "text/html; charset=utf-8")
-            .with_header("cache-control", "no-store")
-            .with_body(body.into_bytes()),
-    )
+    HttpResponse::new(status)
+        .with_header("content-type", "text/html; charset=utf-8")
+        .with_header("cache-control", "no-store")
+        .with_body(body.into_bytes())
 }
 
 fn html_escape(text: &str) -> String {

@@ -35,7 +35,8 @@ pub struct Config {
 impl Config {
     /// A configuration with the default [`Profile::oauth21`], default [`Lifetimes`], endpoints
     /// under the issuer (`/authorize`, `/token`, `/userinfo`, `/jwks`, `/revoke`,
-    /// `/introspect`), the OIDC standard scopes in the catalog and the OIDC scope policy (unknown
+    /// `/introspect`, `/par`, `/device_authorization`, and `/device` for the device
+    /// verification page), the OIDC standard scopes in the catalog and the OIDC scope policy (unknown
     /// scopes ignored, OIDC Core §3.1.2.1).
     pub fn new(issuer: Issuer, keys: SigningKeys) -> Self {
         let base = issuer.as_str().trim_end_matches('/').to_owned();
@@ -53,6 +54,8 @@ impl Config {
                 revocation: Some(format!("{base}/revoke")),
                 introspection: Some(format!("{base}/introspect")),
                 pushed_authorization: Some(format!("{base}/par")),
+                device_authorization: Some(format!("{base}/device_authorization")),
+                device_verification: Some(format!("{base}/device")),
             },
             issuer,
             profile: Profile::oauth21(),
@@ -61,6 +64,15 @@ impl Config {
             catalog,
             scope_policy: ScopePolicy::oidc(),
         }
+    }
+
+    /// The device authorization endpoint and the verification page, when the device grant is
+    /// offered (both are configured).
+    pub(crate) fn device_endpoints(&self) -> Option<(&str, &str)> {
+        self.endpoints
+            .device_authorization
+            .as_deref()
+            .zip(self.endpoints.device_verification.as_deref())
     }
 
     /// Replaces the profile.
@@ -110,6 +122,13 @@ pub struct Endpoints {
     pub introspection: Option<String>,
     /// `pushed_authorization_request_endpoint` (RFC 9126).
     pub pushed_authorization: Option<String>,
+    /// `device_authorization_endpoint` (RFC 8628 §4). The device grant is offered when this and
+    /// [`device_verification`](Self::device_verification) are set.
+    pub device_authorization: Option<String>,
+    /// The device verification page, where the user enters the user code: the
+    /// `verification_uri` of device authorization responses (RFC 8628 §3.2). It must be an
+    /// absolute URI.
+    pub device_verification: Option<String>,
 }
 
 /// How long codes and tokens live.
@@ -128,6 +147,11 @@ pub struct Lifetimes {
     /// Pushed authorization requests' `request_uri`: 60 s by default (RFC 9126 §2.2; FAPI 2.0
     /// wants under 600 s).
     pub pushed_request: Duration,
+    /// Device and user codes (RFC 8628 §3.2 `expires_in`): 10 minutes by default.
+    pub device_code: Duration,
+    /// The least time between two polls of a device (RFC 8628 §3.2 `interval`): 5 s by
+    /// default, the RFC's default.
+    pub device_poll_interval: Duration,
 }
 
 impl Default for Lifetimes {
@@ -138,6 +162,8 @@ impl Default for Lifetimes {
             refresh_token: Duration::days(30),
             id_token: Duration::minutes(10),
             pushed_request: Duration::seconds(60),
+            device_code: Duration::minutes(10),
+            device_poll_interval: Duration::seconds(5),
         }
     }
 }

@@ -26,11 +26,15 @@ impl Engine {
         metadata.require_pushed_authorization_requests =
             Some(config.profile.require_pushed_requests);
         metadata.response_modes_supported = Some(strings(&["query", "fragment", "form_post"]));
-        metadata.grant_types_supported = Some(strings(&[
-            "authorization_code",
-            "refresh_token",
-            "client_credentials",
-        ]));
+        let device = config.device_endpoints();
+        metadata.device_authorization_endpoint = device.map(|(endpoint, _)| endpoint.to_owned());
+        metadata.grant_types_supported = Some(
+            ["authorization_code", "refresh_token", "client_credentials"]
+                .into_iter()
+                .chain(device.map(|_| crate::client::GrantType::DeviceCode.as_str()))
+                .map(str::to_owned)
+                .collect(),
+        );
         let auth_methods = strings(&[
             "client_secret_basic",
             "client_secret_post",

@@ -4,6 +4,7 @@ use ostium_messages::HttpResponse;
 
 use crate::Engine;
 use crate::authorize::AuthorizationContext;
+use crate::device::DeviceContext;
 use crate::step::Step;
 use crate::store::{AsyncStore, Store};
 
@@ -17,6 +18,8 @@ pub enum Driven {
     Login(Box<AuthorizationContext>),
     /// Show the consent page; continue with [`Engine::consented`].
     Consent(Box<AuthorizationContext>),
+    /// Show the device consent page; continue with [`Engine::device_decided`].
+    DeviceConsent(Box<DeviceContext>),
 }
 
 impl Driven {
@@ -24,7 +27,7 @@ impl Driven {
     pub fn into_response(self) -> Option<HttpResponse> {
         match self {
             Self::Respond(response) => Some(response),
-            Self::Login(_) | Self::Consent(_) => None,
+            Self::Login(_) | Self::Consent(_) | Self::DeviceConsent(_) => None,
         }
     }
 }
@@ -42,6 +45,7 @@ impl Engine {
                 Step::Respond(response) => return Driven::Respond(response),
                 Step::Login(context) => return Driven::Login(context),
                 Step::Consent(context) => return Driven::Consent(context),
+                Step::DeviceConsent(context) => return Driven::DeviceConsent(context),
             }
         }
     }
@@ -58,6 +62,7 @@ impl Engine {
                 Step::Respond(response) => return Driven::Respond(response),
                 Step::Login(context) => return Driven::Login(context),
                 Step::Consent(context) => return Driven::Consent(context),
+                Step::DeviceConsent(context) => return Driven::DeviceConsent(context),
             }
         }
     }

@@ -42,6 +42,8 @@ impl Engine {
             Flow::Revoke(flow) => flow.resume(self, outcome),
             Flow::Introspect(flow) => flow.resume(self, outcome),
             Flow::Par(flow) => flow.resume(self, outcome),
+            Flow::Device(flow) => flow.resume(self, outcome),
+            Flow::Verification(flow) => flow.resume(self, outcome),
         }
     }
 }

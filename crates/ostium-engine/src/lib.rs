@@ -6,6 +6,7 @@ mod authorize;
 mod claims;
 mod client;
 mod config;
+mod device;
 mod discovery;
 mod driver;
 mod engine;
@@ -25,12 +26,13 @@ mod userinfo;
 pub use authorize::{AuthorizationContext, ConsentDecision};
 pub use client::{AccessTokenFormat, Client, ClientCredentials, GrantType};
 pub use config::{Config, Endpoints, Lifetimes, Profile, RefreshRotation, SigningKeys};
+pub use device::DeviceContext;
 pub use driver::Driven;
 pub use engine::Engine;
 pub use error::ConfigError;
 pub use records::{
-    AccessRecord, Authentication, CodeRecord, Consent, GrantDetails, InvalidSubject, PushedRecord,
-    RefreshRecord, Subject,
+    AccessRecord, Authentication, CodeRecord, Consent, DeviceRecord, DeviceStatus, GrantDetails,
+    InvalidSubject, PushedRecord, RefreshRecord, Subject,
 };
 pub use secret::{GrantId, SecretHash};
 pub use step::{Pending, Resume, Step};

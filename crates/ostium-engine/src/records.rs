@@ -218,6 +218,52 @@ pub struct PushedRecord {
     pub expires_at: OffsetDateTime,
 }
 
+/// A device authorization (RFC 8628 §3.1–§3.5), stored under the hash of its device code and
+/// found from the verification page by the hash of its user code.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    /// The client that asked, authenticated if confidential.
+    pub client_id: ClientId,
+    /// The scope the user is asked to grant (already narrowed to what the client may have).
+    pub scope: Scope,
+    /// RFC 8707 resource indicators of the request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<AbsoluteUri>,
+    /// Where the request stands.
+    pub status: DeviceStatus,
+    /// The least time between two polls (RFC 8628 §3.2 `interval`), in seconds; each poll that
+    /// comes sooner adds 5 (§3.5 `slow_down`).
+    pub interval: u64,
+    /// When the device last polled.
+    #[serde(default, with = "time::serde::timestamp::option")]
+    pub last_poll: Option<OffsetDateTime>,
+    /// When the device and user codes stop being usable.
+    #[serde(with = "time::serde::timestamp")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// Where a device authorization stands (RFC 8628 §3.3–§3.5).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum DeviceStatus {
+    /// The user has not answered yet: polls get `authorization_pending`.
+    Pending,
+    /// The user approved: the next poll of the client redeems the grant.
+    Approved {
+        /// The new grant.
+        grant: GrantId,
+        /// What the user granted.
+        details: Arc<GrantDetails>,
+    },
+    /// The user refused: polls get `access_denied`.
+    Denied,
+    /// The grant was redeemed: a later poll is a replay, which revokes the grant's tokens.
+    Redeemed {
+        /// The grant redeemed.
+        grant: GrantId,
+    },
+}
+
 /// A user's remembered consent for one client (skips the consent prompt next time).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Consent {

@@ -141,14 +141,17 @@ impl<'de> Deserialize<'de> for GrantId {
 ///
 /// | slot | octets | used for (exactly one per call) |
 /// |---|---|---|
-/// | primary | 32 | the code, the opaque access token, or a `request_uri`; for a JWT access token (whose token is the JWT) its `jti` |
-/// | secondary | 16 or 32 | the refresh token (32), or a new grant's id (16) where no refresh token is minted (authorization endpoint, `client_credentials`) |
+/// | primary | 32 | the code, the opaque access token, a `request_uri` or a device code; for a JWT access token (whose token is the JWT) its `jti` |
+/// | secondary | 8, 16 or 32 | the refresh token (32), a new grant's id (16) where no refresh token is minted (authorization endpoint, `client_credentials`, device approval), or a user code (8) |
 pub(crate) struct Entropy {
     pool: [u8; ENTROPY_OCTETS],
     drawn: usize,
     primary_taken: bool,
     secondary_taken: bool,
 }
+
+/// The octets a user code is drawn from: 64 bits for about 34.6 bits of code.
+pub(crate) const USER_CODE_OCTETS: usize = 8;
 
 /// The most one call draws: a primary and a full secondary slot.
 const ENTROPY_OCTETS: usize = 2 * SECRET_OCTETS;
@@ -160,6 +163,8 @@ impl Entropy {
     pub(crate) const TOKENS: usize = 2 * SECRET_OCTETS;
     /// For the pushed authorization endpoint: a `request_uri` (32 octets).
     pub(crate) const REQUEST_URI: usize = SECRET_OCTETS;
+    /// For the device authorization endpoint: a device code and a user code (40 octets).
+    pub(crate) const DEVICE: usize = SECRET_OCTETS + USER_CODE_OCTETS;
 
     /// Draws `octets` (one of the constants above) in one call to `rng`.
     pub(crate) fn draw(
@@ -213,6 +218,11 @@ impl Entropy {
     /// The refresh token: 43 characters.
     pub(crate) fn refresh_secret(&mut self) -> Option<MintedSecret> {
         self.secondary::<SECRET_OCTETS>().map(MintedSecret::encode)
+    }
+
+    /// The octets of a device authorization's user code (RFC 8628 §6.1).
+    pub(crate) fn user_code_octets(&mut self) -> Option<[u8; USER_CODE_OCTETS]> {
+        self.secondary::<USER_CODE_OCTETS>()
     }
 
     /// The grant identifier for a new grant.

@@ -5,6 +5,7 @@ use std::fmt;
 use ostium_messages::HttpResponse;
 
 use crate::authorize::{AuthorizationContext, AuthorizeFlow};
+use crate::device::{DeviceContext, DeviceFlow, VerificationFlow};
 use crate::introspect::IntrospectFlow;
 use crate::par::ParFlow;
 use crate::revoke::RevokeFlow;
@@ -19,7 +20,10 @@ use crate::userinfo::UserInfoFlow;
 /// 2. [`Step::Login`] / [`Step::Consent`] (authorization endpoint only): show the user a page;
 ///    when they are done, call [`Engine::logged_in`](crate::Engine::logged_in) or
 ///    [`Engine::consented`](crate::Engine::consented) with the kept context.
-/// 3. [`Step::Respond`]: send the response as it is. A success response is only ever reached
+/// 3. [`Step::DeviceConsent`] (device verification page only): show the user what the device
+///    asks for (logging them in first if needed); call
+///    [`Engine::device_decided`](crate::Engine::device_decided) with their answer.
+/// 4. [`Step::Respond`]: send the response as it is. A success response is only ever reached
 ///    after the writes it depends on were committed.
 #[must_use = "a step is an instruction: perform its effect, ask the user, or send its response"]
 #[derive(Debug)]
@@ -30,6 +34,8 @@ pub enum Step {
     Login(Box<AuthorizationContext>),
     /// The user must approve (or deny) what the client asks for.
     Consent(Box<AuthorizationContext>),
+    /// The user must approve (or deny) what a device asks for (RFC 8628 §3.3).
+    DeviceConsent(Box<DeviceContext>),
     /// Send this response.
     Respond(HttpResponse),
 }
@@ -86,6 +92,20 @@ pub(crate) enum Flow {
     Revoke(Box<RevokeFlow>),
     Introspect(Box<IntrospectFlow>),
     Par(Box<ParFlow>),
+    Device(Box<DeviceFlow>),
+    Verification(Box<VerificationFlow>),
+}
+
+impl From<DeviceFlow> for Flow {
+    fn from(flow: DeviceFlow) -> Self {
+        Self::Device(Box::new(flow))
+    }
+}
+
+impl From<VerificationFlow> for Flow {
+    fn from(flow: VerificationFlow) -> Self {
+        Self::Verification(Box::new(flow))
+    }
 }
 
 impl From<ParFlow> for Flow {

@@ -8,7 +8,10 @@
 //!      (item 35); check client binding, expiry, `redirect_uri` and PKCE (items 27, 28, 33, 34);
 //!    - `refresh_token`: read the token; a superseded one revokes the family (item 46); check
 //!      client binding, expiry and down-scoping (items 44, 45); rotate by compare-and-swap;
-//!    - `client_credentials`: confidential clients only (item 40).
+//!    - `client_credentials`: confidential clients only (item 40);
+//!    - `device_code` (RFC 8628 §3.4–§3.5): poll the device authorization; while the user has
+//!      not answered `authorization_pending`, or `slow_down` for a poll that came too soon;
+//!      `access_denied`, `expired_token`; once approved, the tokens, once (item 56).
 //! 4. When the grant's `claims` request names user claims for the ID token (OIDC Core §5.5),
 //!    read them from the store.
 //! 5. Write the new tokens, then answer (`Cache-Control: no-store`, item 37).
@@ -27,7 +30,7 @@ use crate::authenticate::{Authenticating, Progress};
 use crate::client::{Client, GrantType};
 use crate::config::RefreshRotation;
 use crate::issue::{self, IdTokenBinding, server_error};
-use crate::records::{CodeRecord, GrantDetails, RefreshRecord};
+use crate::records::{CodeRecord, DeviceRecord, DeviceStatus, GrantDetails, RefreshRecord};
 use crate::secret::{Entropy, GrantId, MintedSecret, SecretHash};
 use crate::step::{Pending, Step};
 use crate::store::{Effect, Outcome, RefreshLookup, Rotation, StoreError, TakenCode, Write};
@@ -48,6 +51,8 @@ pub(crate) struct TokenFlow {
 enum Stage {
     Authenticating(Authenticating),
     TakingCode(Arc<Client>),
+    /// A device polls (RFC 8628 §3.4).
+    PollingDevice(Arc<Client>),
     /// A replay was detected; once the family is revoked, answer `invalid_grant`.
     RevokingFamily(&'static str),
     /// The grant's ID token asks for user claims: waiting for them, with the validated grant.
@@ -186,6 +191,9 @@ impl TokenFlow {
                     }
                 }
             }
+            (Stage::PollingDevice(client), Outcome::DevicePoll { before, too_soon }) => {
+                self.device_poll(engine, &client, before, too_soon)
+            }
             (Stage::RevokingFamily(text), Outcome::Written) => {
                 engine.token_error(&invalid_grant(text))
             }
@@ -315,6 +323,24 @@ impl TokenFlow {
                     return unauthorized("the client may not use client_credentials");
                 }
                 return self.client_credentials(engine, &client);
+            }
+            Grant::DeviceCode { device_code } => {
+                if engine.config().device_endpoints().is_none() {
+                    return engine.token_error(
+                        &ErrorResponse::new(TokenErrorCode::UnsupportedGrantType)
+                            .with_description("the device grant is not offered"),
+                    );
+                }
+                if !client.may_use(GrantType::DeviceCode) {
+                    return unauthorized("the client may not use the device grant");
+                }
+                let effect = Effect::PollDevice {
+                    device_code: SecretHash::of(device_code.as_str()),
+                    client_id: client.id.clone(),
+                    at: self.now,
+                };
+                self.stage = Stage::PollingDevice(client);
+                return self.suspend(effect);
             }
             // RFC 9700 §2.4: the password grant MUST NOT be used.
             Grant::Password { .. } => {
@@ -542,6 +568,55 @@ impl TokenFlow {
         }
     }
 
+    /// Answers a device's poll (RFC 8628 §3.5) from its authorization as it was before the poll.
+    fn device_poll(
+        mut self: Box<Self>,
+        engine: &Engine,
+        client: &Client,
+        before: Option<Box<DeviceRecord>>,
+        too_soon: bool,
+    ) -> Step {
+        let error =
+            |code, text| engine.token_error(&ErrorResponse::new(code).with_description(text));
+        let Some(record) = before else {
+            return engine.token_error(&invalid_grant("unknown device_code"));
+        };
+        if record.client_id != client.id {
+            return engine.token_error(&invalid_grant(
+                "the device_code was issued to another client",
+            ));
+        }
+        if self.now >= record.expires_at {
+            return error(TokenErrorCode::ExpiredToken, "the device_code has expired");
+        }
+        match record.status {
+            DeviceStatus::Pending if too_soon => error(
+                TokenErrorCode::SlowDown,
+                "polled too soon: wait 5 seconds longer between polls from now on",
+            ),
+            DeviceStatus::Pending => error(
+                TokenErrorCode::AuthorizationPending,
+                "the user has not answered yet",
+            ),
+            DeviceStatus::Denied => {
+                error(TokenErrorCode::AccessDenied, "the user denied the request")
+            }
+            DeviceStatus::Redeemed { grant } => self.revoke(
+                grant,
+                "the device_code was already redeemed; its tokens are revoked",
+            ),
+            DeviceStatus::Approved { grant, details } => {
+                let refresh = engine.config().profile.issue_refresh_tokens
+                    && client.may_use(GrantType::RefreshToken)
+                    && wants_refresh_token(&details);
+                match self.issue(engine, client, grant, &details, refresh, None, true) {
+                    Ok(issuing) => self.write(issuing),
+                    Err(error) => engine.token_error(&error),
+                }
+            }
+        }
+    }
+
     fn client_credentials(mut self: Box<Self>, engine: &Engine, client: &Client) -> Step {
         let Grant::ClientCredentials { scope: requested } = &self.request.grant else {
             return engine.token_error(&server_error("unexpected grant"));
@@ -601,7 +676,7 @@ impl TokenFlow {
         details: &Arc<GrantDetails>,
         refresh: bool,
         nonce: Option<&ostium_messages::values::Nonce>,
-        from_code: bool,
+        user_authorized: bool,
     ) -> Result<Issuing, ErrorResponse<TokenErrorCode>> {
         let mut access =
             issue::access_token(engine, self.now, &mut self.entropy, client, grant, details)?;
@@ -622,9 +697,10 @@ impl TokenFlow {
         } else {
             None
         };
-        // Item 41: a code from an `openid` request yields an ID token. `c_hash` is for hybrid
-        // responses only; the code flow's ID token binds the access token (`at_hash`).
-        let id_token = if details.is_openid() && from_code {
+        // Item 41: a code from an `openid` request yields an ID token, and so does an approved
+        // device authorization (the user authorized both). `c_hash` is for hybrid responses
+        // only; the ID token binds the access token (`at_hash`).
+        let id_token = if details.is_openid() && user_authorized {
             let binding = IdTokenBinding {
                 nonce,
                 access_token: Some(access.token.as_str()),

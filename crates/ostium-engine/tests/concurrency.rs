@@ -2,8 +2,9 @@
 //! sans-IO design makes concurrency testable without threads: each request is a sequence of
 //! store effects, and a seeded scheduler interleaves them in every order it likes.
 //!
-//! Invariants, over thousands of interleavings: a code is redeemed at most once; a refresh token
-//! is rotated at most once; once reuse is detected no token of the family is live.
+//! Invariants, over thousands of interleavings: a code, or an approved device code, is redeemed at
+//! most once; a refresh token is rotated at most once; once reuse is detected no token of the
+//! family is live.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -101,6 +102,44 @@ fn racing_redemptions_of_one_code_never_both_succeed_and_leave_nothing_live() {
         let loser = responses.iter().find(|r| r.status() != 200).unwrap();
         assert_eq!(error_code(loser), "invalid_grant", "seed {seed}");
         // The replay revoked the family, whenever the winner's tokens were written.
+        let issued = json(winners[0]);
+        for token in ["access_token", "refresh_token"] {
+            assert!(
+                !is_active(&mut h, issued[token].as_str().unwrap()),
+                "seed {seed}: {token} still live"
+            );
+        }
+    }
+}
+
+#[test]
+fn racing_polls_of_one_approved_device_code_redeem_it_once() {
+    for seed in 0..INTERLEAVINGS {
+        let mut h = harness();
+        h.store.register(tv_app()).unwrap();
+        let device_code = approved_device_code(&mut h, "openid offline_access");
+        let body = form(&[
+            ("grant_type", DEVICE_GRANT),
+            ("device_code", &device_code),
+            ("client_id", TV_APP),
+        ]);
+        let engines = replicas(&h, 2);
+        let steps = engines
+            .iter()
+            .map(|engine| {
+                engine.token(
+                    &HttpRequest::form_post(body.as_bytes()),
+                    h.clock.now(),
+                    &mut h.rng,
+                )
+            })
+            .collect();
+        let responses = race(&engines, &h, steps, seed);
+        let winners: Vec<&HttpResponse> = responses.iter().filter(|r| r.status() == 200).collect();
+        assert_eq!(winners.len(), 1, "seed {seed}: exactly one poll redeems");
+        let loser = responses.iter().find(|r| r.status() != 200).unwrap();
+        assert_eq!(error_code(loser), "invalid_grant", "seed {seed}");
+        // The second redemption revoked the grant, whenever the winner's tokens were written.
         let issued = json(winners[0]);
         for token in ["access_token", "refresh_token"] {
             assert!(

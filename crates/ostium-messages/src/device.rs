@@ -96,6 +96,24 @@ pub struct DeviceAuthorizationResponse {
 }
 
 impl DeviceAuthorizationResponse {
+    /// A response with the required members; `verification_uri_complete` and `interval` are
+    /// left out (set the fields to send them).
+    pub fn new(
+        device_code: DeviceCode,
+        user_code: UserCode,
+        verification_uri: AbsoluteUri,
+        expires_in: u64,
+    ) -> Self {
+        Self {
+            device_code,
+            user_code,
+            verification_uri,
+            verification_uri_complete: None,
+            expires_in,
+            interval: None,
+        }
+    }
+
     /// The 200 JSON response, not cached.
     pub fn to_response(&self) -> HttpResponse {
         HttpResponse::json(200, self)

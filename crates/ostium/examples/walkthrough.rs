@@ -141,6 +141,8 @@ impl Provider {
                     self.engine.drive(step, &self.store)
                 }
                 Driven::Respond(response) => return Ok(response),
+                // Only the device verification page asks for a device consent.
+                Driven::DeviceConsent(_) => return Err("unexpected device consent".into()),
             };
         }
     }

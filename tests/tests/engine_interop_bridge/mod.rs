@@ -262,6 +262,7 @@ impl Provider {
                     self.drive(step)
                 }
                 Driven::Respond(response) => return response,
+                Driven::DeviceConsent(_) => panic!("no device consent in an authorization"),
             }
         }
     }

@@ -14,7 +14,10 @@ use super::{
     Write,
 };
 use crate::client::Client;
-use crate::records::{AccessRecord, CodeRecord, Consent, PushedRecord, RefreshRecord, Subject};
+use crate::records::{
+    AccessRecord, CodeRecord, Consent, DeviceRecord, DeviceStatus, PushedRecord, RefreshRecord,
+    Subject,
+};
 use crate::secret::{GrantId, SecretHash};
 
 /// A thread-safe in-memory [`Store`] and [`AsyncStore`].
@@ -45,6 +48,11 @@ struct State {
     consents: HashMap<(Subject, ClientId), Consent>,
     claims: HashMap<Subject, serde_json::Map<String, serde_json::Value>>,
     pushed: HashMap<SecretHash, PushedRecord, RandomKeys>,
+    /// Device authorizations by device-code hash (RFC 8628).
+    devices: HashMap<SecretHash, Box<DeviceRecord>, RandomKeys>,
+    /// Device-code hashes by user-code hash. A user code is short, but the table's keys are
+    /// hashes of codes the server drew: a typed guess only probes.
+    user_codes: HashMap<SecretHash, SecretHash, RandomKeys>,
 }
 
 /// Hashing for keys that are already uniformly distributed: SHA-256 hashes of secrets and random
@@ -221,6 +229,15 @@ impl MemoryStore {
             .retain(|_, record| keep_until(record.expires_at));
         state.jtis.retain(|_, expires_at| *expires_at > now);
         state.pushed.retain(|_, record| record.expires_at > now);
+        state
+            .devices
+            .retain(|_, record| keep_until(record.expires_at));
+        let State {
+            devices,
+            user_codes,
+            ..
+        } = &mut *state;
+        user_codes.retain(|_, device| devices.contains_key(device));
         // A grant's family state (generation, revocation) matters only while a record of the
         // grant remains; forget the rest, or the store grows by one entry per grant forever.
         let mut live = std::collections::HashSet::with_hasher(RandomKeys);
@@ -232,6 +249,17 @@ impl MemoryStore {
         }
         live.extend(state.access_tokens.values().map(|record| record.grant));
         live.extend(state.refresh_tokens.values().map(|record| record.grant));
+        live.extend(
+            state
+                .devices
+                .values()
+                .filter_map(|record| match &record.status {
+                    DeviceStatus::Approved { grant, .. } | DeviceStatus::Redeemed { grant } => {
+                        Some(*grant)
+                    }
+                    DeviceStatus::Pending | DeviceStatus::Denied => None,
+                }),
+        );
         state.families.retain(|grant, _| live.contains(grant));
         Ok(())
     }
@@ -361,6 +389,31 @@ impl State {
             Effect::Consent { subject, client_id } => {
                 Outcome::Consent(self.consent(subject, client_id))
             }
+            Effect::DeviceByUserCode(user_code) => Outcome::Device(
+                self.user_codes
+                    .get(&user_code)
+                    .and_then(|device| self.devices.get(device))
+                    .cloned(),
+            ),
+            Effect::DecideDevice {
+                user_code,
+                decision,
+            } => {
+                let record = self
+                    .user_codes
+                    .get(&user_code)
+                    .and_then(|device| self.devices.get_mut(device))
+                    .filter(|record| record.status == DeviceStatus::Pending);
+                Outcome::DeviceDecided(record.is_some_and(|record| {
+                    record.status = decision;
+                    true
+                }))
+            }
+            Effect::PollDevice {
+                device_code,
+                client_id,
+                at,
+            } => self.poll_device(&device_code, &client_id, at),
             Effect::ClientAndConsent { client_id, subject } => Outcome::ClientAndConsent {
                 client: self.clients.get(&client_id).cloned(),
                 consent: self.consent(subject, client_id),
@@ -386,6 +439,14 @@ impl State {
             }
             Write::PushedRequest(hash, record) => {
                 self.pushed.insert(hash, *record);
+            }
+            Write::Device {
+                device_code,
+                user_code,
+                record,
+            } => {
+                self.devices.insert(device_code, record);
+                self.user_codes.insert(user_code, device_code);
             }
             Write::Consent(consent) => {
                 let key = (consent.subject.clone(), consent.client_id.clone());
@@ -440,6 +501,45 @@ impl State {
                 record: RefreshRecord::clone(record),
                 rotated_at: family.rotated_at.filter(|_| immediate),
             }
+        }
+    }
+
+    fn poll_device(
+        &mut self,
+        device_code: &SecretHash,
+        client_id: &ClientId,
+        at: OffsetDateTime,
+    ) -> Outcome {
+        let Some(record) = self.devices.get_mut(device_code) else {
+            return Outcome::DevicePoll {
+                before: None,
+                too_soon: false,
+            };
+        };
+        let before = record.clone();
+        let mut too_soon = false;
+        if record.client_id == *client_id {
+            match &record.status {
+                DeviceStatus::Pending => {
+                    let interval =
+                        Duration::seconds(i64::try_from(record.interval).unwrap_or(i64::MAX));
+                    too_soon = record
+                        .last_poll
+                        .is_some_and(|last| at < last.saturating_add(interval));
+                    if too_soon {
+                        record.interval = record.interval.saturating_add(5);
+                    }
+                    record.last_poll = Some(at);
+                }
+                DeviceStatus::Approved { grant, .. } => {
+                    record.status = DeviceStatus::Redeemed { grant: *grant };
+                }
+                DeviceStatus::Denied | DeviceStatus::Redeemed { .. } => {}
+            }
+        }
+        Outcome::DevicePoll {
+            before: Some(before),
+            too_soon,
         }
     }
 

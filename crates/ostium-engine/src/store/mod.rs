@@ -32,7 +32,10 @@ use ostium_messages::values::ClientId;
 use time::OffsetDateTime;
 
 use crate::client::Client;
-use crate::records::{AccessRecord, CodeRecord, Consent, PushedRecord, RefreshRecord, Subject};
+use crate::records::{
+    AccessRecord, CodeRecord, Consent, DeviceRecord, DeviceStatus, PushedRecord, RefreshRecord,
+    Subject,
+};
 use crate::secret::{GrantId, SecretHash};
 
 pub use memory::MemoryStore;
@@ -103,6 +106,35 @@ pub enum Effect {
         /// The claim names the request releases.
         names: Vec<String>,
     },
+    /// Find a device authorization by the hash of its user code (RFC 8628 §3.3), for the
+    /// verification page. Answer [`Outcome::Device`].
+    DeviceByUserCode(SecretHash),
+    /// Record the user's answer to a device authorization found by the hash of its user code:
+    /// if, and only if, it is still [`DeviceStatus::Pending`], set it to `decision`
+    /// ([`DeviceStatus::Approved`] or [`DeviceStatus::Denied`]). Answer
+    /// [`Outcome::DeviceDecided`].
+    DecideDevice {
+        /// The hash of the user code.
+        user_code: SecretHash,
+        /// The user's answer.
+        decision: DeviceStatus,
+    },
+    /// A device polls the token endpoint (RFC 8628 §3.4–§3.5). Atomically, for the record under
+    /// `device_code` if it belongs to `client_id` (otherwise change nothing):
+    /// - if [`DeviceStatus::Pending`]: the poll is too soon when `at` is earlier than
+    ///   `last_poll + interval`; then add 5 to `interval`. Set `last_poll` to `at`;
+    /// - if [`DeviceStatus::Approved`]: set it to [`DeviceStatus::Redeemed`], so that the grant
+    ///   is redeemed once.
+    ///
+    /// Answer [`Outcome::DevicePoll`] with the record as it was *before* this poll.
+    PollDevice {
+        /// The hash of the device code.
+        device_code: SecretHash,
+        /// The authenticated client polling.
+        client_id: ClientId,
+        /// The time of the poll.
+        at: OffsetDateTime,
+    },
     /// Read the user's remembered consent for a client. Answer [`Outcome::Consent`].
     Consent {
         /// The user.
@@ -137,6 +169,16 @@ pub enum Write {
     Consent(Box<Consent>),
     /// A pushed authorization request under the hash of its `request_uri` (RFC 9126).
     PushedRequest(SecretHash, Box<PushedRecord>),
+    /// A device authorization under the hash of its device code, also found by the hash of its
+    /// user code (RFC 8628 §3.2).
+    Device {
+        /// The hash of the device code.
+        device_code: SecretHash,
+        /// The hash of the user code, normalized.
+        user_code: SecretHash,
+        /// The record.
+        record: Box<DeviceRecord>,
+    },
 }
 
 /// The store's answer to an [`Effect`].
@@ -177,6 +219,18 @@ pub enum Outcome {
     },
     /// For [`Effect::Claims`]: the user's claims by name (`None` if the user no longer exists).
     Claims(Option<serde_json::Map<String, serde_json::Value>>),
+    /// For [`Effect::DeviceByUserCode`]: the record, if the user code is known.
+    Device(Option<Box<DeviceRecord>>),
+    /// For [`Effect::DecideDevice`]: whether the answer was recorded (the authorization was
+    /// known and still pending).
+    DeviceDecided(bool),
+    /// For [`Effect::PollDevice`].
+    DevicePoll {
+        /// The record before the poll; `None` if the device code is unknown.
+        before: Option<Box<DeviceRecord>>,
+        /// Whether the poll came too soon (its interval has just grown by 5 s).
+        too_soon: bool,
+    },
 }
 
 /// The result of taking a code.

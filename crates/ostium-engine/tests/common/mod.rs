@@ -98,6 +98,57 @@ pub fn fitness_app() -> Client {
     ])
 }
 
+pub const TV_APP: &str = "tv-app";
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// A public device client (RFC 8628) that may use the device grant and refresh tokens.
+pub fn tv_app() -> Client {
+    Client::public(
+        ClientId::parse(TV_APP).unwrap(),
+        Vec::new(),
+        ClientScope::new(Scope::parse("openid profile offline_access").unwrap()),
+    )
+    .with_grant_types(vec![GrantType::DeviceCode, GrantType::RefreshToken])
+}
+
+/// Asks for a device authorization as the tv-app, and has alice approve it: the device code.
+pub fn approved_device_code(h: &mut Harness, scope: &str) -> String {
+    let body = Params::from_iter([("client_id", TV_APP), ("scope", scope)]).encode();
+    let step = h.engine.device_authorization(
+        &HttpRequest::form_post(body.as_bytes()),
+        h.clock.now(),
+        &mut h.rng,
+    );
+    let response = h.engine.drive(step, &h.store).into_response().unwrap();
+    let body = json(&response);
+    let step = h
+        .engine
+        .device_verification(body["user_code"].as_str().unwrap(), h.clock.now());
+    let Driven::DeviceConsent(context) = h.engine.drive(step, &h.store) else {
+        panic!("device consent expected")
+    };
+    let approve = ConsentDecision::Approve {
+        scope: None,
+        remember: false,
+    };
+    let step = h.engine.device_decided(
+        context,
+        h.alice_session(),
+        approve,
+        h.clock.now(),
+        &mut h.rng,
+    );
+    assert_eq!(
+        h.engine
+            .drive(step, &h.store)
+            .into_response()
+            .unwrap()
+            .status(),
+        200
+    );
+    body["device_code"].as_str().unwrap().to_owned()
+}
+
 pub fn alice() -> Subject {
     Subject::parse("alice").unwrap()
 }
@@ -185,6 +236,9 @@ impl Harness {
                     self.engine.drive(step, &self.store)
                 }
                 Driven::Respond(response) => return response,
+                Driven::DeviceConsent(_) => {
+                    panic!("no device consent at the authorization endpoint")
+                }
             }
         }
     }
@@ -330,6 +384,7 @@ pub fn effects_until_stop(h: &Harness, mut step: ostium_engine::Step) -> (Vec<St
             Step::Respond(response) => return (names, Driven::Respond(response)),
             Step::Login(context) => return (names, Driven::Login(context)),
             Step::Consent(context) => return (names, Driven::Consent(context)),
+            Step::DeviceConsent(context) => return (names, Driven::DeviceConsent(context)),
         };
     }
 }
