@@ -193,3 +193,79 @@ fn userinfo_challenges_are_exact() {
         )
     );
 }
+
+/// Checklist section 3, "Token (device grant)" and "Device authorization": 400 JSON, no-store;
+/// `invalid_client` 401 with a challenge when the Authorization header was used.
+#[test]
+fn device_grant_errors_are_exact() {
+    let mut h = harness();
+    h.store.register(tv_app()).unwrap();
+    let json_headers = [
+        ("content-type", "application/json"),
+        ("cache-control", "no-store"),
+        ("pragma", "no-cache"),
+    ];
+    let device_authorization = |h: &mut Harness, body: &str, authorization: Option<&str>| {
+        let mut request = HttpRequest::form_post(body.as_bytes());
+        if let Some(authorization) = authorization {
+            request = request.with_authorization(authorization);
+        }
+        let step = h
+            .engine
+            .device_authorization(&request, h.clock.now(), &mut h.rng);
+        h.engine.drive(step, &h.store).into_response().unwrap()
+    };
+
+    let response = device_authorization(&mut h, "client_id=drawing-app", None);
+    assert_eq!(response.status(), 400);
+    assert_eq!(headers(&response), json_headers);
+    assert_eq!(
+        body(&response),
+        r#"{"error":"unauthorized_client","error_description":"the client may not use the device grant"}"#
+    );
+    let response = device_authorization(&mut h, "scope=openid", Some(&basic(FITNESS_APP, "wrong")));
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        response.header("www-authenticate"),
+        Some("Basic realm=\"https://op.example\"")
+    );
+    assert_eq!(
+        body(&response),
+        r#"{"error":"invalid_client","error_description":"client authentication failed"}"#
+    );
+
+    let response = device_authorization(&mut h, "client_id=tv-app&scope=profile", None);
+    let device_code = json(&response)["device_code"].as_str().unwrap().to_owned();
+    let mut poll = |h: &mut Harness| {
+        h.token(
+            &[
+                ("grant_type", DEVICE_GRANT),
+                ("device_code", &device_code),
+                ("client_id", TV_APP),
+            ],
+            None,
+        )
+    };
+    let response = poll(&mut h);
+    assert_eq!(response.status(), 400);
+    assert_eq!(headers(&response), json_headers);
+    assert_eq!(
+        body(&response),
+        r#"{"error":"authorization_pending","error_description":"the user has not answered yet"}"#
+    );
+    let response = poll(&mut h);
+    assert_eq!(response.status(), 400);
+    assert_eq!(headers(&response), json_headers);
+    assert_eq!(
+        body(&response),
+        r#"{"error":"slow_down","error_description":"polled too soon: wait 5 seconds longer between polls from now on"}"#
+    );
+    h.advance(600);
+    let response = poll(&mut h);
+    assert_eq!(response.status(), 400);
+    assert_eq!(headers(&response), json_headers);
+    assert_eq!(
+        body(&response),
+        r#"{"error":"expired_token","error_description":"the device_code has expired"}"#
+    );
+}
