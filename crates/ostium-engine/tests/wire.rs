@@ -236,7 +236,7 @@ fn device_grant_errors_are_exact() {
 
     let response = device_authorization(&mut h, "client_id=tv-app&scope=profile", None);
     let device_code = json(&response)["device_code"].as_str().unwrap().to_owned();
-    let mut poll = |h: &mut Harness| {
+    let poll = |h: &mut Harness| {
         h.token(
             &[
                 ("grant_type", DEVICE_GRANT),
