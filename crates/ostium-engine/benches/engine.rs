@@ -902,7 +902,8 @@ fn count_allocations(key: &Jwk) {
 fn count_allocations(_: &Jwk) {}
 
 /// `OSTIUM_BENCH_PROFILE=WHAT[:N]`: runs only `N` calls (default 100,000) of one operation with
-/// the fast generator and exits, for `perf record` / `perf stat` (instructions per call are
+/// the fast generator (or, with `OSTIUM_BENCH_PROFILE_RNG=production`, the paired rows'
+/// generators) and exits, for `perf record` / `perf stat` (instructions per call are
 /// steadier than times on a shared machine). `WHAT` is `flow`, `openid`, `token` or `refresh`
 /// (Ostium), or `oxide_flow`, `oxide_token`, `oxide_refresh`. Setup is included; `WHAT_setup`
 /// runs the setup alone, so that the difference of the two counts is the calls' own cost. The
@@ -999,11 +1000,14 @@ fn engine(c: &mut Criterion) {
     count_randomness(&key);
     count_allocations(&key);
     if let Some(what) = std::env::var_os("OSTIUM_BENCH_PROFILE") {
-        profile(
-            &mut ostium_fast,
-            &mut oxide_fast,
-            what.to_str().unwrap_or_default(),
-        );
+        let what = what.to_str().unwrap_or_default();
+        // With OSTIUM_BENCH_PROFILE_RNG=production, each side draws as in the paired rows
+        // (KeyErasureRng, OsRng); otherwise both use the fast generator.
+        if std::env::var_os("OSTIUM_BENCH_PROFILE_RNG").is_some_and(|v| v == "production") {
+            profile(&mut ostium, &mut oxide, what);
+        } else {
+            profile(&mut ostium_fast, &mut oxide_fast, what);
+        }
         return;
     }
 
