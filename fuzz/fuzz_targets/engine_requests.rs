@@ -9,7 +9,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use ostium_engine::{
     Authentication, Client, ClientCredentials, Config, ConsentDecision, Driven, Engine, GrantType,
-    MemoryStore, SecretHash, SigningKeys, Subject,
+    MemoryStore, Registration, SecretHash, SigningKeys, Subject,
 };
 use ostium_jose::{Algorithm, Jwk, Kid};
 use ostium_messages::redirect_uri::RegisteredRedirectUri;
@@ -88,6 +88,10 @@ enum Op {
     DevicePoll {
         which: u8,
     },
+    /// Dynamic client registration (open), with a free-form JSON body.
+    Register {
+        body: String,
+    },
     Advance(u16),
 }
 
@@ -102,10 +106,14 @@ fn key() -> &'static Jwk {
 
 fn setup() -> (Engine, MemoryStore) {
     let keys = SigningKeys::new(key().clone(), Algorithm::Es256, &[]).unwrap();
-    let engine = Engine::new(Config::new(
-        Issuer::parse("https://op.example").unwrap(),
-        keys,
-    ))
+    let engine = Engine::new(
+        Config::new(Issuer::parse("https://op.example").unwrap(), keys).with_registration(
+            Registration::open(
+                "https://op.example/register",
+                Scope::parse("openid profile").unwrap(),
+            ),
+        ),
+    )
     .unwrap();
     let store = MemoryStore::new();
     let redirects: Vec<RegisteredRedirectUri> = REDIRECTS
@@ -439,6 +447,19 @@ fuzz_target!(|ops: Vec<Op>| {
                         );
                         devices_redeemed.push(device.clone());
                     }
+                }
+            }
+            Op::Register { body } => {
+                let request = HttpRequest {
+                    method: "POST",
+                    content_type: Some("application/json"),
+                    body: body.as_bytes(),
+                    ..HttpRequest::default()
+                };
+                let step = engine.register(&request, now, &mut rng);
+                if let Some(response) = engine.drive(step, &store).into_response() {
+                    assert!(matches!(response.status(), 201 | 400), "{}", response.status());
+                    assert_eq!(response.header("cache-control"), Some("no-store"));
                 }
             }
             Op::Advance(seconds) => clock.advance(time::Duration::seconds(i64::from(seconds))),

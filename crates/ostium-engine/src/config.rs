@@ -5,10 +5,11 @@ use std::fmt;
 
 use ostium_jose::{Algorithm, Jwk, JwkSet};
 use ostium_messages::values::Issuer;
-use ostium_scope::{ScopeCatalog, ScopePolicy};
+use ostium_scope::{Scope, ScopeCatalog, ScopePolicy};
 use time::Duration;
 
 use crate::error::ConfigError;
+use crate::secret::SecretHash;
 
 /// Everything the engine needs to know before it answers a request.
 #[derive(Clone, Debug)]
@@ -30,6 +31,47 @@ pub struct Config {
     pub catalog: ScopeCatalog,
     /// How requested scopes turn into granted ones.
     pub scope_policy: ScopePolicy,
+    /// Dynamic client registration (RFC 7591): `None` (the default) turns it off.
+    pub registration: Option<Registration>,
+}
+
+/// Dynamic client registration (RFC 7591; OIDC Dynamic Client Registration), and who may use it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Registration {
+    /// The `registration_endpoint` URL.
+    pub endpoint: String,
+    /// The initial access token a registration must carry as a Bearer token (RFC 7591 §3), by
+    /// hash; `None` lets anyone register (open registration, as OIDC Dynamic Client
+    /// Registration allows).
+    pub initial_access_token: Option<SecretHash>,
+    /// The most a registered client may have: a registration gets the scope it asks for within
+    /// this, or all of it when it names none.
+    pub scope: Scope,
+}
+
+impl Registration {
+    /// Open registration at `endpoint`, with at most `scope`.
+    pub fn open(endpoint: impl Into<String>, scope: Scope) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            initial_access_token: None,
+            scope,
+        }
+    }
+
+    /// Registration at `endpoint` for holders of the initial access token whose hash is
+    /// `token` (hand the token to developers out of band), with at most `scope`.
+    pub fn with_initial_access_token(
+        endpoint: impl Into<String>,
+        token: SecretHash,
+        scope: Scope,
+    ) -> Self {
+        Self {
+            initial_access_token: Some(token),
+            ..Self::open(endpoint, scope)
+        }
+    }
 }
 
 impl Config {
@@ -63,6 +105,7 @@ impl Config {
             keys,
             catalog,
             scope_policy: ScopePolicy::oidc(),
+            registration: None,
         }
     }
 
@@ -73,6 +116,13 @@ impl Config {
             .device_authorization
             .as_deref()
             .zip(self.endpoints.device_verification.as_deref())
+    }
+
+    /// Turns dynamic client registration on (RFC 7591).
+    #[must_use]
+    pub fn with_registration(mut self, registration: Registration) -> Self {
+        self.registration = Some(registration);
+        self
     }
 
     /// Replaces the profile.

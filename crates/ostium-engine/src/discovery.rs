@@ -21,6 +21,10 @@ impl Engine {
         metadata.userinfo_endpoint = config.endpoints.userinfo.clone();
         metadata.revocation_endpoint = config.endpoints.revocation.clone();
         metadata.introspection_endpoint = config.endpoints.introspection.clone();
+        metadata.registration_endpoint = config
+            .registration
+            .as_ref()
+            .map(|registration| registration.endpoint.clone());
         metadata.pushed_authorization_request_endpoint =
             config.endpoints.pushed_authorization.clone();
         metadata.require_pushed_authorization_requests =

@@ -44,6 +44,7 @@ impl Engine {
             Flow::Par(flow) => flow.resume(self, outcome),
             Flow::Device(flow) => flow.resume(self, outcome),
             Flow::Verification(flow) => flow.resume(self, outcome),
+            Flow::Registration(flow) => flow.resume(outcome),
         }
     }
 }

@@ -16,6 +16,7 @@ mod issue;
 mod lookup;
 mod par;
 mod records;
+mod registration;
 mod revoke;
 mod secret;
 mod step;
@@ -25,7 +26,9 @@ mod userinfo;
 
 pub use authorize::{AuthorizationContext, ConsentDecision};
 pub use client::{AccessTokenFormat, Client, ClientCredentials, GrantType};
-pub use config::{Config, Endpoints, Lifetimes, Profile, RefreshRotation, SigningKeys};
+pub use config::{
+    Config, Endpoints, Lifetimes, Profile, RefreshRotation, Registration, SigningKeys,
+};
 pub use device::DeviceContext;
 pub use driver::Driven;
 pub use engine::Engine;

@@ -225,6 +225,12 @@ impl Entropy {
         self.secondary::<USER_CODE_OCTETS>()
     }
 
+    /// A new client's identifier (dynamic registration): 16 octets, base64url (22 characters).
+    pub(crate) fn client_id(&mut self) -> Option<String> {
+        self.secondary::<GRANT_ID_OCTETS>()
+            .map(|octets| base64url(&octets))
+    }
+
     /// The grant identifier for a new grant.
     pub(crate) fn grant_id(&mut self) -> Option<GrantId> {
         self.secondary::<GRANT_ID_OCTETS>().map(GrantId)

@@ -8,6 +8,7 @@ use crate::authorize::{AuthorizationContext, AuthorizeFlow};
 use crate::device::{DeviceContext, DeviceFlow, VerificationFlow};
 use crate::introspect::IntrospectFlow;
 use crate::par::ParFlow;
+use crate::registration::RegistrationFlow;
 use crate::revoke::RevokeFlow;
 use crate::store::Effect;
 use crate::token::TokenFlow;
@@ -94,6 +95,13 @@ pub(crate) enum Flow {
     Par(Box<ParFlow>),
     Device(Box<DeviceFlow>),
     Verification(Box<VerificationFlow>),
+    Registration(Box<RegistrationFlow>),
+}
+
+impl From<RegistrationFlow> for Flow {
+    fn from(flow: RegistrationFlow) -> Self {
+        Self::Registration(Box::new(flow))
+    }
 }
 
 impl From<DeviceFlow> for Flow {

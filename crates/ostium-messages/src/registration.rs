@@ -250,6 +250,20 @@ pub struct ClientInformation {
 }
 
 impl ClientInformation {
+    /// The information for `client_id` registered with `metadata`, without a secret, times or
+    /// a registration access token (set the fields to send them).
+    pub fn new(client_id: ClientId, metadata: ClientMetadata) -> Self {
+        Self {
+            client_id,
+            client_secret: None,
+            client_id_issued_at: None,
+            client_secret_expires_at: None,
+            registration_access_token: None,
+            registration_client_uri: None,
+            metadata,
+        }
+    }
+
     /// The 201 JSON response to a registration request (RFC 7591 §3.2.1).
     pub fn to_created_response(&self) -> HttpResponse {
         HttpResponse::json(201, self)

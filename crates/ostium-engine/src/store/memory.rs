@@ -71,10 +71,11 @@ impl std::hash::BuildHasher for RandomKeys {
     }
 }
 
-/// Hashing for keys only the operator inserts: registered client ids. A request chooses the id
-/// it looks up, but a lookup cannot add to the table, so a crafted id costs one probe sequence
-/// like any other and flooding (which needs inserts) is impossible; a keyed hash buys nothing
-/// here. Never use it for tables that requests insert into (`jti`s, consents).
+/// Hashing for keys a request cannot choose on insert: client ids the operator registers, or that
+/// the server mints at dynamic registration (random). A request chooses the id it looks up, but a
+/// lookup cannot add to the table, so a crafted id costs one probe sequence like any other and
+/// flooding (which needs chosen inserts) is impossible; a keyed hash buys nothing here. Never use
+/// it for tables whose keys requests choose (`jti`s, consents).
 #[derive(Clone, Copy, Debug, Default)]
 struct OperatorKeys;
 
@@ -439,6 +440,9 @@ impl State {
             }
             Write::PushedRequest(hash, record) => {
                 self.pushed.insert(hash, *record);
+            }
+            Write::Client(client) => {
+                self.clients.insert(client.id.clone(), client);
             }
             Write::Device {
                 device_code,

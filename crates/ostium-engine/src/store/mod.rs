@@ -169,6 +169,8 @@ pub enum Write {
     Consent(Box<Consent>),
     /// A pushed authorization request under the hash of its `request_uri` (RFC 9126).
     PushedRequest(SecretHash, Box<PushedRecord>),
+    /// A client registered dynamically (RFC 7591), under its new id.
+    Client(Arc<Client>),
     /// A device authorization under the hash of its device code, also found by the hash of its
     /// user code (RFC 8628 §3.2).
     Device {
