@@ -88,6 +88,10 @@ enum Op {
     DevicePoll {
         which: u8,
     },
+    /// RP-initiated logout with a free-form query.
+    Logout {
+        query: String,
+    },
     /// Dynamic client registration (open), with a free-form JSON body.
     Register {
         body: String,
@@ -421,7 +425,7 @@ fuzz_target!(|ops: Vec<Op>| {
                         assert!(response.is_some_and(|r| r.header("location").is_none()));
                     }
                     Driven::Respond(response) => assert!(response.header("location").is_none()),
-                    Driven::Login(_) | Driven::Consent(_) => {
+                    Driven::Login(_) | Driven::Consent(_) | Driven::EndSession(_) => {
                         panic!("the verification page asked for an authorization step")
                     }
                 }
@@ -446,6 +450,19 @@ fuzz_target!(|ops: Vec<Op>| {
                             "a device code was redeemed twice"
                         );
                         devices_redeemed.push(device.clone());
+                    }
+                }
+            }
+            Op::Logout { query } => {
+                let step = engine.end_session(&HttpRequest::get(&query));
+                match engine.drive(step, &store) {
+                    // No client here registered a post-logout redirect URI.
+                    Driven::EndSession(end) => {
+                        assert!(end.finish().header("location").is_none());
+                    }
+                    Driven::Respond(response) => assert!(response.header("location").is_none()),
+                    Driven::Login(_) | Driven::Consent(_) | Driven::DeviceConsent(_) => {
+                        panic!("logout asked for another endpoint's step")
                     }
                 }
             }
@@ -500,7 +517,7 @@ fn finish_authorization(
                     store,
                 )
             }
-            Driven::DeviceConsent(_) => panic!("an authorization asked for a device consent"),
+            Driven::DeviceConsent(_) | Driven::EndSession(_) => panic!("an authorization asked for a device consent"),
         };
     }
     None

@@ -23,7 +23,6 @@ use std::sync::Arc;
 
 use std::fmt;
 
-use ostium_jose::{AlgorithmSet, JwsVerifier};
 use ostium_messages::authorization::{
     AuthorizationErrorRedirect, AuthorizationRequest, AuthorizationResponse, Prompt, ResponseType,
 };
@@ -641,7 +640,8 @@ impl AuthorizeFlow {
         // logged in.
         let hinted_subject = match &request.id_token_hint {
             None => None,
-            Some(hint) => match hinted_subject(engine, hint.as_str()) {
+            Some(hint) => match crate::hint::verify(engine, hint.as_str()).map(|hint| hint.subject)
+            {
                 Some(subject) => Some(subject),
                 None => {
                     return fail(
@@ -954,32 +954,4 @@ fn satisfies(
     age_ok
         && subject_ok
         && crate::claims::acr_met(context.claims.as_ref(), authentication.acr.as_deref())
-}
-
-/// The subject of an ID token this server signed, expired or not (OIDC Core §3.1.2.1: the hint
-/// may have expired).
-fn hinted_subject(engine: &Engine, token: &str) -> Option<Subject> {
-    let config = engine.config();
-    let verifier = JwsVerifier::new(
-        config.keys.published(),
-        AlgorithmSet::from(config.keys.algorithm()),
-    );
-    let jws = verifier.verify_compact(token).ok()?;
-    // Only an ID token: never one of this server's JWT access tokens (`at+jwt`).
-    if jws
-        .header()
-        .typ()
-        .is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT"))
-    {
-        return None;
-    }
-    #[derive(Deserialize)]
-    struct Hint {
-        iss: String,
-        sub: String,
-    }
-    let hint: Hint = serde_json::from_slice(jws.payload()).ok()?;
-    (hint.iss == config.issuer.as_str())
-        .then(|| Subject::parse(&hint.sub).ok())
-        .flatten()
 }

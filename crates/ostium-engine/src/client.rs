@@ -35,6 +35,9 @@ pub struct Client {
     /// The RFC 9396 `authorization_details` types the client may request; a request with another
     /// type is refused with `invalid_authorization_details`. Empty: none.
     pub authorization_details_types: Vec<String>,
+    /// Where the client may have the browser sent after logout (RP-Initiated Logout §3),
+    /// matched like the redirect URIs. Empty: nowhere.
+    pub post_logout_redirect_uris: Vec<RegisteredRedirectUri>,
 }
 
 impl Client {
@@ -55,6 +58,7 @@ impl Client {
             introspects_any_token: false,
             resources: Vec::new(),
             authorization_details_types: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
         }
     }
 
@@ -90,6 +94,13 @@ impl Client {
     #[must_use]
     pub fn with_resources(mut self, resources: Vec<AbsoluteUri>) -> Self {
         self.resources = resources;
+        self
+    }
+
+    /// Registers where the browser may go after logout (RP-Initiated Logout §3).
+    #[must_use]
+    pub fn with_post_logout_redirect_uris(mut self, uris: Vec<RegisteredRedirectUri>) -> Self {
+        self.post_logout_redirect_uris = uris;
         self
     }
 

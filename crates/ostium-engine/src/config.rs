@@ -77,8 +77,8 @@ impl Registration {
 impl Config {
     /// A configuration with the default [`Profile::oauth21`], default [`Lifetimes`], endpoints
     /// under the issuer (`/authorize`, `/token`, `/userinfo`, `/jwks`, `/revoke`,
-    /// `/introspect`, `/par`, `/device_authorization`, and `/device` for the device
-    /// verification page), the OIDC standard scopes in the catalog and the OIDC scope policy (unknown
+    /// `/introspect`, `/par`, `/device_authorization`, `/device` for the device verification
+    /// page, `/logout`), the OIDC standard scopes in the catalog and the OIDC scope policy (unknown
     /// scopes ignored, OIDC Core §3.1.2.1).
     pub fn new(issuer: Issuer, keys: SigningKeys) -> Self {
         let base = issuer.as_str().trim_end_matches('/').to_owned();
@@ -98,6 +98,7 @@ impl Config {
                 pushed_authorization: Some(format!("{base}/par")),
                 device_authorization: Some(format!("{base}/device_authorization")),
                 device_verification: Some(format!("{base}/device")),
+                end_session: Some(format!("{base}/logout")),
             },
             issuer,
             profile: Profile::oauth21(),
@@ -179,6 +180,8 @@ pub struct Endpoints {
     /// `verification_uri` of device authorization responses (RFC 8628 §3.2). It must be an
     /// absolute URI.
     pub device_verification: Option<String>,
+    /// `end_session_endpoint` (RP-Initiated Logout §2.1).
+    pub end_session: Option<String>,
 }
 
 /// How long codes and tokens live.

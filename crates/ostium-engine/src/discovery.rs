@@ -21,6 +21,7 @@ impl Engine {
         metadata.userinfo_endpoint = config.endpoints.userinfo.clone();
         metadata.revocation_endpoint = config.endpoints.revocation.clone();
         metadata.introspection_endpoint = config.endpoints.introspection.clone();
+        metadata.end_session_endpoint = config.endpoints.end_session.clone();
         metadata.registration_endpoint = config
             .registration
             .as_ref()

@@ -5,6 +5,7 @@ use ostium_messages::HttpResponse;
 use crate::Engine;
 use crate::authorize::AuthorizationContext;
 use crate::device::DeviceContext;
+use crate::logout::EndSession;
 use crate::step::Step;
 use crate::store::{AsyncStore, Store};
 
@@ -20,6 +21,8 @@ pub enum Driven {
     Consent(Box<AuthorizationContext>),
     /// Show the device consent page; continue with [`Engine::device_decided`].
     DeviceConsent(Box<DeviceContext>),
+    /// End the user's session, then send [`EndSession::finish`].
+    EndSession(Box<EndSession>),
 }
 
 impl Driven {
@@ -27,7 +30,9 @@ impl Driven {
     pub fn into_response(self) -> Option<HttpResponse> {
         match self {
             Self::Respond(response) => Some(response),
-            Self::Login(_) | Self::Consent(_) | Self::DeviceConsent(_) => None,
+            Self::Login(_) | Self::Consent(_) | Self::DeviceConsent(_) | Self::EndSession(_) => {
+                None
+            }
         }
     }
 }
@@ -46,6 +51,7 @@ impl Engine {
                 Step::Login(context) => return Driven::Login(context),
                 Step::Consent(context) => return Driven::Consent(context),
                 Step::DeviceConsent(context) => return Driven::DeviceConsent(context),
+                Step::EndSession(end) => return Driven::EndSession(end),
             }
         }
     }
@@ -63,6 +69,7 @@ impl Engine {
                 Step::Login(context) => return Driven::Login(context),
                 Step::Consent(context) => return Driven::Consent(context),
                 Step::DeviceConsent(context) => return Driven::DeviceConsent(context),
+                Step::EndSession(end) => return Driven::EndSession(end),
             }
         }
     }

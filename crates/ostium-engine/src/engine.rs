@@ -45,6 +45,7 @@ impl Engine {
             Flow::Device(flow) => flow.resume(self, outcome),
             Flow::Verification(flow) => flow.resume(self, outcome),
             Flow::Registration(flow) => flow.resume(outcome),
+            Flow::Logout(flow) => flow.resume(outcome),
         }
     }
 }

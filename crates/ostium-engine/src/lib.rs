@@ -11,8 +11,10 @@ mod discovery;
 mod driver;
 mod engine;
 mod error;
+mod hint;
 mod introspect;
 mod issue;
+mod logout;
 mod lookup;
 mod par;
 mod records;
@@ -33,6 +35,7 @@ pub use device::DeviceContext;
 pub use driver::Driven;
 pub use engine::Engine;
 pub use error::ConfigError;
+pub use logout::EndSession;
 pub use records::{
     AccessRecord, Authentication, CodeRecord, Consent, DeviceRecord, DeviceStatus, GrantDetails,
     InvalidSubject, PushedRecord, RefreshRecord, Subject,

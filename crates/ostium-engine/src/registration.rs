@@ -241,6 +241,10 @@ impl Engine {
         let client = Client {
             credentials,
             grant_types: grants.clone(),
+            post_logout_redirect_uris: metadata
+                .post_logout_redirect_uris
+                .clone()
+                .unwrap_or_default(),
             ..Client::public(
                 client_id.clone(),
                 redirect_uris,

@@ -7,6 +7,7 @@ use ostium_messages::HttpResponse;
 use crate::authorize::{AuthorizationContext, AuthorizeFlow};
 use crate::device::{DeviceContext, DeviceFlow, VerificationFlow};
 use crate::introspect::IntrospectFlow;
+use crate::logout::{EndSession, LogoutFlow};
 use crate::par::ParFlow;
 use crate::registration::RegistrationFlow;
 use crate::revoke::RevokeFlow;
@@ -24,7 +25,9 @@ use crate::userinfo::UserInfoFlow;
 /// 3. [`Step::DeviceConsent`] (device verification page only): show the user what the device
 ///    asks for (logging them in first if needed); call
 ///    [`Engine::device_decided`](crate::Engine::device_decided) with their answer.
-/// 4. [`Step::Respond`]: send the response as it is. A success response is only ever reached
+/// 4. [`Step::EndSession`] (logout only): end the user's session, then send
+///    [`EndSession::finish`](crate::EndSession::finish).
+/// 5. [`Step::Respond`]: send the response as it is. A success response is only ever reached
 ///    after the writes it depends on were committed.
 #[must_use = "a step is an instruction: perform its effect, ask the user, or send its response"]
 #[derive(Debug)]
@@ -37,6 +40,8 @@ pub enum Step {
     Consent(Box<AuthorizationContext>),
     /// The user must approve (or deny) what a device asks for (RFC 8628 §3.3).
     DeviceConsent(Box<DeviceContext>),
+    /// A valid logout request: end the user's session (RP-Initiated Logout §2).
+    EndSession(Box<EndSession>),
     /// Send this response.
     Respond(HttpResponse),
 }
@@ -96,6 +101,13 @@ pub(crate) enum Flow {
     Device(Box<DeviceFlow>),
     Verification(Box<VerificationFlow>),
     Registration(Box<RegistrationFlow>),
+    Logout(Box<LogoutFlow>),
+}
+
+impl From<LogoutFlow> for Flow {
+    fn from(flow: LogoutFlow) -> Self {
+        Self::Logout(Box::new(flow))
+    }
 }
 
 impl From<RegistrationFlow> for Flow {

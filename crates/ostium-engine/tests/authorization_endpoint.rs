@@ -1077,7 +1077,7 @@ proptest::proptest! {
                     other => respond(other),
                 }
             }
-            Driven::DeviceConsent(_) => panic!("no device consent in an authorization"),
+            Driven::DeviceConsent(_) | Driven::EndSession(_) => panic!("no device consent in an authorization"),
         };
         let registered = [FITNESS_REDIRECT, DRAWING_REDIRECT];
         if let Some(location) = response.header("location") {

@@ -56,7 +56,8 @@ fn a_registered_client_signs_in_with_the_code_flow() {
             "redirect_uris": [RP_REDIRECT],
             "client_name": "Running Club",
             "scope": "openid profile",
-            "logo_uri": "https://rp.example/logo.png"
+            "logo_uri": "https://rp.example/logo.png",
+            "post_logout_redirect_uris": ["https://rp.example/bye"]
         }),
         None,
     );
@@ -104,6 +105,22 @@ fn a_registered_client_signs_in_with_the_code_flow() {
     let wrong = basic(&client_id, "not-the-secret-0123456789abcdefghijklmnopq");
     let refused = h.token(&[("grant_type", "client_credentials")], Some(&wrong));
     assert_eq!(refused.status(), 401);
+
+    // Its post-logout redirect URI is registered too.
+    let id_token = json(&tokens)["id_token"].as_str().unwrap().to_owned();
+    let query = ostium_messages::Params::from_iter([
+        ("id_token_hint", id_token.as_str()),
+        ("post_logout_redirect_uri", "https://rp.example/bye"),
+    ])
+    .encode();
+    let step = h.engine.end_session(&HttpRequest::get(&query));
+    let ostium_engine::Driven::EndSession(end) = h.engine.drive(step, &h.store) else {
+        panic!("the logout redirect should be accepted")
+    };
+    assert_eq!(
+        end.finish().header("location"),
+        Some("https://rp.example/bye")
+    );
 
     // Two registrations never share an id or a secret.
     let other = json(&register(

@@ -141,8 +141,12 @@ impl Provider {
                     self.engine.drive(step, &self.store)
                 }
                 Driven::Respond(response) => return Ok(response),
-                // Only the device verification page asks for a device consent.
-                Driven::DeviceConsent(_) => return Err("unexpected device consent".into()),
+                // Only the device verification page and the logout endpoint end in these.
+                Driven::DeviceConsent(_) | Driven::EndSession(_) => {
+                    return Err(
+                        "the authorization endpoint ended in another endpoint's step".into(),
+                    );
+                }
             };
         }
     }

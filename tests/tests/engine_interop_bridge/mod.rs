@@ -262,7 +262,9 @@ impl Provider {
                     self.drive(step)
                 }
                 Driven::Respond(response) => return response,
-                Driven::DeviceConsent(_) => panic!("no device consent in an authorization"),
+                Driven::DeviceConsent(_) | Driven::EndSession(_) => {
+                    panic!("no device consent in an authorization")
+                }
             }
         }
     }

@@ -236,7 +236,7 @@ impl Harness {
                     self.engine.drive(step, &self.store)
                 }
                 Driven::Respond(response) => return response,
-                Driven::DeviceConsent(_) => {
+                Driven::DeviceConsent(_) | Driven::EndSession(_) => {
                     panic!("no device consent at the authorization endpoint")
                 }
             }
@@ -385,6 +385,7 @@ pub fn effects_until_stop(h: &Harness, mut step: ostium_engine::Step) -> (Vec<St
             Step::Login(context) => return (names, Driven::Login(context)),
             Step::Consent(context) => return (names, Driven::Consent(context)),
             Step::DeviceConsent(context) => return (names, Driven::DeviceConsent(context)),
+            Step::EndSession(end) => return (names, Driven::EndSession(end)),
         };
     }
 }
