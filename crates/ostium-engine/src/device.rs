@@ -20,6 +20,7 @@
 
 use std::sync::Arc;
 
+use ostium_messages::client_auth::ClientAuthentication;
 use ostium_messages::device::{DeviceAuthorizationRequest, DeviceAuthorizationResponse};
 use ostium_messages::values::{AbsoluteUri, ClientId, DeviceCode, UserCode};
 use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode};
@@ -29,9 +30,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::Engine;
-use crate::authenticate::{Authenticating, Progress};
 use crate::authorize::{ConsentDecision, html_page};
-use crate::client::GrantType;
+use crate::client::{Client, GrantType};
+use crate::client_write::{ClientWrite, ClientWriteFlow};
 use crate::issue::server_error;
 use crate::records::{Authentication, Consent, DeviceRecord, DeviceStatus, GrantDetails};
 use crate::secret::{Entropy, SecretHash, USER_CODE_OCTETS};
@@ -122,13 +123,15 @@ impl DeviceContext {
     }
 }
 
-/// The device authorization endpoint's suspended state.
-pub(crate) struct DeviceFlow {
-    now: OffsetDateTime,
+/// The device authorization endpoint, once its request is parsed: its randomness and the
+/// request.
+pub(crate) struct DeviceEndpoint {
     entropy: Entropy,
     request: DeviceAuthorizationRequest,
-    stage: Stage,
 }
+
+/// The device authorization endpoint's suspended state.
+pub(crate) type DeviceFlow = ClientWriteFlow<DeviceEndpoint>;
 
 /// The verification page's and the user's answer's suspended state.
 pub(crate) struct VerificationFlow {
@@ -138,8 +141,6 @@ pub(crate) struct VerificationFlow {
 }
 
 enum Stage {
-    Authenticating(Authenticating),
-    Writing(Box<DeviceAuthorizationResponse>),
     LookingUp,
     Deciding {
         approved: bool,
@@ -176,21 +177,18 @@ impl Engine {
                 "the device grant is not offered",
             ));
         }
-        let mut parsed = match DeviceAuthorizationRequest::parse(request) {
+        let parsed = match DeviceAuthorizationRequest::parse(request) {
             Ok(parsed) => parsed,
             Err(error) => return self.token_error(&error),
         };
         let Ok(entropy) = Entropy::draw(rng, Entropy::DEVICE) else {
             return self.token_error(&server_error("randomness unavailable"));
         };
-        let (authenticating, progress) = Authenticating::start(&mut parsed.client_auth);
-        let flow = DeviceFlow {
-            now,
+        let endpoint = DeviceEndpoint {
             entropy,
             request: parsed,
-            stage: Stage::Authenticating(authenticating),
         };
-        flow.after_authentication(self, progress)
+        DeviceFlow::start(self, now, endpoint)
     }
 
     /// The device verification page: the user typed `user_code` (RFC 8628 §3.3). Ends in
@@ -286,52 +284,31 @@ impl Engine {
     }
 }
 
-impl DeviceFlow {
-    fn suspend(self, effect: Effect) -> Step {
-        Step::Effect(Pending::new(effect, self))
+impl ClientWrite for DeviceEndpoint {
+    fn client_auth(&mut self) -> &mut ClientAuthentication {
+        &mut self.request.client_auth
     }
 
-    pub(crate) fn resume(mut self, engine: &Engine, outcome: Result<Outcome, StoreError>) -> Step {
-        let Ok(outcome) = outcome else {
-            return engine.token_error(&server_error("storage unavailable"));
-        };
-        match (std::mem::replace(&mut self.stage, Stage::Finished), outcome) {
-            (Stage::Authenticating(mut authenticating), outcome) => {
-                let progress = authenticating.advance(engine, self.now, outcome);
-                self.stage = Stage::Authenticating(authenticating);
-                self.after_authentication(engine, progress)
-            }
-            (Stage::Writing(response), Outcome::Written) => Step::Respond(response.to_response()),
-            _ => engine.token_error(&server_error("unexpected store outcome")),
-        }
-    }
-
-    fn after_authentication(mut self, engine: &Engine, progress: Progress) -> Step {
-        let client = match progress {
-            Progress::Need(effect) => return self.suspend(effect),
-            Progress::Failed(error) => return engine.token_error(&error),
-            Progress::Done(client) => client,
-        };
+    fn decide(
+        &mut self,
+        engine: &Engine,
+        now: OffsetDateTime,
+        client: &Arc<Client>,
+    ) -> Result<(Vec<Write>, HttpResponse), ErrorResponse<TokenErrorCode>> {
         if !client.may_use(GrantType::DeviceCode) {
-            return engine.token_error(&refused(
+            return Err(refused(
                 TokenErrorCode::UnauthorizedClient,
                 "the client may not use the device grant",
             ));
         }
         let config = engine.config();
-        let scope = match config.scope_policy.grant(
-            &config.catalog,
-            &client.scope,
-            self.request.scope.as_ref(),
-        ) {
-            Ok(granted) => granted.into_scope(),
-            Err(error) => {
-                return engine
-                    .token_error(&refused(TokenErrorCode::InvalidScope, &error.to_string()));
-            }
-        };
+        let scope = config
+            .scope_policy
+            .grant(&config.catalog, &client.scope, self.request.scope.as_ref())
+            .map_err(|error| refused(TokenErrorCode::InvalidScope, &error.to_string()))?
+            .into_scope();
         if !client.may_target(&self.request.resource) {
-            return engine.token_error(&refused(
+            return Err(refused(
                 TokenErrorCode::InvalidTarget,
                 "a requested resource is not available to this client",
             ));
@@ -340,13 +317,13 @@ impl DeviceFlow {
             self.entropy.primary_secret(),
             self.entropy.user_code_octets(),
         ) else {
-            return engine.token_error(&server_error("no randomness was drawn for this request"));
+            return Err(server_error("no randomness was drawn for this request"));
         };
         let shown = user_code(octets);
         let canonical: String = shown.chars().filter(|c| *c != '-').collect();
-        let Some((_, verification)) = config.device_endpoints() else {
-            return engine.token_error(&server_error("the device grant is not offered"));
-        };
+        let (_, verification) = config
+            .device_endpoints()
+            .ok_or_else(|| server_error("the device grant is not offered"))?;
         let separator = if verification.contains('?') { '&' } else { '?' };
         let (Ok(wire_device_code), Ok(wire_user_code), Ok(verification_uri), Ok(complete)) = (
             DeviceCode::parse(device_code.as_str()),
@@ -354,7 +331,7 @@ impl DeviceFlow {
             AbsoluteUri::parse(verification),
             AbsoluteUri::parse(&format!("{verification}{separator}user_code={shown}")),
         ) else {
-            return engine.token_error(&server_error("the device verification URI is invalid"));
+            return Err(server_error("the device verification URI is invalid"));
         };
         let lifetimes = config.lifetimes;
         let interval = u64::try_from(lifetimes.device_poll_interval.whole_seconds()).unwrap_or(5);
@@ -365,7 +342,7 @@ impl DeviceFlow {
             status: DeviceStatus::Pending,
             interval,
             last_poll: None,
-            expires_at: self.now.saturating_add(lifetimes.device_code),
+            expires_at: now.saturating_add(lifetimes.device_code),
         };
         let mut response = DeviceAuthorizationResponse::new(
             wire_device_code,
@@ -375,12 +352,12 @@ impl DeviceFlow {
         );
         response.verification_uri_complete = Some(complete);
         response.interval = Some(interval);
-        self.stage = Stage::Writing(Box::new(response));
-        self.suspend(Effect::Write(vec![Write::Device {
+        let write = Write::Device {
             device_code: device_code.hash(),
             user_code: SecretHash::of(&canonical),
             record: Box::new(record),
-        }]))
+        };
+        Ok((vec![write], response.to_response()))
     }
 }
 

@@ -5,6 +5,7 @@ mod authenticate;
 mod authorize;
 mod claims;
 mod client;
+mod client_write;
 mod config;
 mod device;
 mod discovery;

@@ -12,41 +12,39 @@
 //!    `expires_in` (RFC 9126 §2.2). It is client-bound, expiring and single-use: the
 //!    authorization endpoint takes it atomically.
 
+use std::sync::Arc;
+
 use ostium_messages::authorization::ResponseType;
+use ostium_messages::client_auth::ClientAuthentication;
 use ostium_messages::par::{PushedAuthorizationRequest, PushedAuthorizationResponse};
 use ostium_messages::redirect_uri::select_redirect_uri;
 use ostium_messages::values::AbsoluteUri;
-use ostium_messages::{ErrorResponse, HttpRequest, TokenErrorCode};
+use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode};
 use ostium_pkce::CodeChallengeMethod;
 use ostium_rand::SecureRng;
 use time::OffsetDateTime;
 
 use crate::Engine;
-use crate::authenticate::{Authenticating, Progress};
 use crate::authorize::redirect_rule;
 use crate::client::{Client, GrantType};
+use crate::client_write::{ClientWrite, ClientWriteFlow};
 use crate::issue::server_error;
 use crate::records::PushedRecord;
 use crate::secret::{Entropy, SecretHash};
-use crate::step::{Pending, Step};
-use crate::store::{Effect, Outcome, StoreError, Write};
+use crate::step::Step;
+use crate::store::Write;
 
 /// The URN prefix of the `request_uri` values this server issues (RFC 9126 §2.2).
 pub(crate) const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
 
-/// The PAR endpoint's suspended state.
-pub(crate) struct ParFlow {
-    now: OffsetDateTime,
+/// The PAR endpoint, once its request is parsed: its randomness and the pushed request.
+pub(crate) struct PushEndpoint {
     entropy: Entropy,
     request: PushedAuthorizationRequest,
-    stage: Stage,
 }
 
-enum Stage {
-    Authenticating(Authenticating),
-    Writing(Box<PushedAuthorizationResponse>),
-    Finished,
-}
+/// The PAR endpoint's suspended state.
+pub(crate) type ParFlow = ClientWriteFlow<PushEndpoint>;
 
 fn invalid(code: TokenErrorCode, text: &str) -> ErrorResponse<TokenErrorCode> {
     ErrorResponse::new(code).with_description(text)
@@ -60,76 +58,53 @@ impl Engine {
         now: OffsetDateTime,
         rng: &mut (impl SecureRng + ?Sized),
     ) -> Step {
-        let mut parsed = match PushedAuthorizationRequest::parse(request) {
+        let parsed = match PushedAuthorizationRequest::parse(request) {
             Ok(parsed) => parsed,
             Err(error) => return self.token_error(&error),
         };
         let Ok(entropy) = Entropy::draw(rng, Entropy::REQUEST_URI) else {
             return self.token_error(&server_error("randomness unavailable"));
         };
-        let (authenticating, progress) = Authenticating::start(&mut parsed.client_auth);
-        let flow = ParFlow {
-            now,
+        let endpoint = PushEndpoint {
             entropy,
             request: parsed,
-            stage: Stage::Authenticating(authenticating),
         };
-        flow.after_authentication(self, progress)
+        ParFlow::start(self, now, endpoint)
     }
 }
 
-impl ParFlow {
-    fn suspend(self, effect: Effect) -> Step {
-        Step::Effect(Pending::new(effect, self))
+impl ClientWrite for PushEndpoint {
+    fn client_auth(&mut self) -> &mut ClientAuthentication {
+        &mut self.request.client_auth
     }
 
-    pub(crate) fn resume(mut self, engine: &Engine, outcome: Result<Outcome, StoreError>) -> Step {
-        let Ok(outcome) = outcome else {
-            return engine.token_error(&server_error("storage unavailable"));
-        };
-        match (std::mem::replace(&mut self.stage, Stage::Finished), outcome) {
-            (Stage::Authenticating(mut authenticating), outcome) => {
-                let progress = authenticating.advance(engine, self.now, outcome);
-                self.stage = Stage::Authenticating(authenticating);
-                self.after_authentication(engine, progress)
-            }
-            (Stage::Writing(response), Outcome::Written) => Step::Respond(response.to_response()),
-            _ => engine.token_error(&server_error("unexpected store outcome")),
-        }
-    }
-
-    fn after_authentication(mut self, engine: &Engine, progress: Progress) -> Step {
-        let client = match progress {
-            Progress::Need(effect) => return self.suspend(effect),
-            Progress::Failed(error) => return engine.token_error(&error),
-            Progress::Done(client) => client,
-        };
-        if let Err(error) = check(engine, &client, &self.request) {
-            return engine.token_error(&error);
-        }
-        let Some(secret) = self.entropy.primary_secret() else {
-            return engine.token_error(&server_error("no randomness was drawn for this request"));
-        };
+    fn decide(
+        &mut self,
+        engine: &Engine,
+        now: OffsetDateTime,
+        client: &Arc<Client>,
+    ) -> Result<(Vec<Write>, HttpResponse), ErrorResponse<TokenErrorCode>> {
+        check(engine, client, &self.request)?;
+        let secret = self
+            .entropy
+            .primary_secret()
+            .ok_or_else(|| server_error("no randomness was drawn for this request"))?;
         let lifetime = engine.config().lifetimes.pushed_request;
-        let Ok(request_uri) =
-            AbsoluteUri::parse(&format!("{REQUEST_URI_PREFIX}{}", secret.as_str()))
-        else {
-            return engine.token_error(&server_error("minted request_uri is not a URI"));
-        };
+        let request_uri = AbsoluteUri::parse(&format!("{REQUEST_URI_PREFIX}{}", secret.as_str()))
+            .map_err(|_| server_error("minted request_uri is not a URI"))?;
         let record = PushedRecord {
             client_id: client.id.clone(),
             parameters: self.request.request.to_params().encode(),
-            expires_at: self.now.saturating_add(lifetime),
+            expires_at: now.saturating_add(lifetime),
         };
         let response = PushedAuthorizationResponse::new(
             request_uri,
             u64::try_from(lifetime.whole_seconds()).unwrap_or(0),
         );
-        self.stage = Stage::Writing(Box::new(response));
-        self.suspend(Effect::Write(vec![Write::PushedRequest(
-            secret.hash(),
-            Box::new(record),
-        )]))
+        Ok((
+            vec![Write::PushedRequest(secret.hash(), Box::new(record))],
+            response.to_response(),
+        ))
     }
 }
 

@@ -1,0 +1,90 @@
+//! The shape the pushed authorization and device authorization endpoints share: authenticate
+//! the client ([`crate::authenticate`]), decide from the request and the client what to store and
+//! what to answer, write it, then answer. Errors are token-endpoint-style JSON (RFC 6749 §5.2).
+
+use std::sync::Arc;
+
+use ostium_messages::client_auth::ClientAuthentication;
+use ostium_messages::{ErrorResponse, HttpResponse, TokenErrorCode};
+use time::OffsetDateTime;
+
+use crate::Engine;
+use crate::authenticate::{Authenticating, Progress};
+use crate::client::Client;
+use crate::issue::server_error;
+use crate::step::{Flow, Pending, Step};
+use crate::store::{Effect, Outcome, StoreError, Write};
+
+/// One endpoint of this shape: what it decides once its client is known.
+pub(crate) trait ClientWrite {
+    /// What the client presented to authenticate, in the parsed request (taken out of it).
+    fn client_auth(&mut self) -> &mut ClientAuthentication;
+
+    /// The records to write and the response to send once they are written, or the error to
+    /// answer with.
+    fn decide(
+        &mut self,
+        engine: &Engine,
+        now: OffsetDateTime,
+        client: &Arc<Client>,
+    ) -> Result<(Vec<Write>, HttpResponse), ErrorResponse<TokenErrorCode>>;
+}
+
+/// Such an endpoint's suspended state.
+pub(crate) struct ClientWriteFlow<E> {
+    now: OffsetDateTime,
+    endpoint: E,
+    stage: Stage,
+}
+
+enum Stage {
+    Authenticating(Authenticating),
+    Writing(HttpResponse),
+    Finished,
+}
+
+impl<E: ClientWrite> ClientWriteFlow<E>
+where
+    Flow: From<Self>,
+{
+    /// Starts: authenticates what the client presented.
+    pub(crate) fn start(engine: &Engine, now: OffsetDateTime, mut endpoint: E) -> Step {
+        let (authenticating, progress) = Authenticating::start(endpoint.client_auth());
+        let flow = Self {
+            now,
+            endpoint,
+            stage: Stage::Authenticating(authenticating),
+        };
+        flow.after_authentication(engine, progress)
+    }
+
+    pub(crate) fn resume(mut self, engine: &Engine, outcome: Result<Outcome, StoreError>) -> Step {
+        let Ok(outcome) = outcome else {
+            return engine.token_error(&server_error("storage unavailable"));
+        };
+        match (std::mem::replace(&mut self.stage, Stage::Finished), outcome) {
+            (Stage::Authenticating(mut authenticating), outcome) => {
+                let progress = authenticating.advance(engine, self.now, outcome);
+                self.stage = Stage::Authenticating(authenticating);
+                self.after_authentication(engine, progress)
+            }
+            (Stage::Writing(response), Outcome::Written) => Step::Respond(response),
+            _ => engine.token_error(&server_error("unexpected store outcome")),
+        }
+    }
+
+    fn after_authentication(mut self, engine: &Engine, progress: Progress) -> Step {
+        let client = match progress {
+            Progress::Need(effect) => return Step::Effect(Pending::new(effect, self)),
+            Progress::Failed(error) => return engine.token_error(&error),
+            Progress::Done(client) => client,
+        };
+        match self.endpoint.decide(engine, self.now, &client) {
+            Ok((writes, response)) => {
+                self.stage = Stage::Writing(response);
+                Step::Effect(Pending::new(Effect::Write(writes), self))
+            }
+            Err(error) => engine.token_error(&error),
+        }
+    }
+}
