@@ -7,6 +7,7 @@ mod claims_deserializer;
 mod claims_serializer;
 mod crypto;
 mod der;
+mod dpop;
 mod error;
 #[cfg(fuzzing)]
 #[doc(hidden)]
@@ -26,6 +27,7 @@ mod verify;
 pub use algorithm::{Algorithm, AlgorithmSet, KeyFamily};
 pub use claims::NumericDate;
 pub use crypto::HashAlgorithm;
+pub use dpop::{DpopProof, DpopProofCheck, DpopProofError};
 pub use error::{ClaimsError, CritError, Error, JwsError, KeyError, Part, PeerError};
 pub use header::Header;
 pub use jwk::{

@@ -109,6 +109,22 @@ fn error(code: ResourceErrorCode, text: &str) -> ErrorResponse<ResourceErrorCode
     ErrorResponse::new(code).with_description(text)
 }
 
+/// RFC 9449 §4.3 step 9: `htu` matches the request URI, ignoring query and fragment, after
+/// syntax- and scheme-based normalization (RFC 3986 §6.2.2–3: case of scheme and host, default
+/// port, dot segments, as the WHATWG URL parser applies them).
+pub fn same_target(htu: &str, uri: &str) -> bool {
+    let normalize = |text: &str| {
+        let mut url = url::Url::parse(text).ok()?;
+        url.set_query(None);
+        url.set_fragment(None);
+        Some(String::from(url))
+    };
+    match (normalize(htu), normalize(uri)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// Reads the access token a request presents (RFC 6750 §2; RFC 9449 §7.1).
 ///
 /// `Ok(None)` means no credentials at all: answer 401 with a challenge that carries no error
@@ -643,6 +659,31 @@ fn parse_challenge_body(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn target_normalization() {
+        let uri = "https://rs.example/diagrams/plan.svg";
+        for same in [
+            "https://rs.example/diagrams/plan.svg",
+            "https://rs.example/diagrams/plan.svg?version=2",
+            "https://rs.example/diagrams/plan.svg#top",
+            "HTTPS://RS.Example/diagrams/plan.svg",
+            "https://rs.example:443/diagrams/plan.svg",
+        ] {
+            assert!(same_target(same, uri), "{same}");
+        }
+        for other in [
+            "https://rs.example/diagrams/other.svg",
+            "http://rs.example/diagrams/plan.svg",
+            "https://rs.example:8443/diagrams/plan.svg",
+            "https://evil.example/diagrams/plan.svg",
+            "/diagrams/plan.svg",
+            "",
+        ] {
+            assert!(!same_target(other, uri), "{other}");
+        }
+    }
+
     use crate::error::ErrorDescription;
 
     #[test]

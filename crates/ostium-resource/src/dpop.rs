@@ -3,10 +3,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ostium_jose::{Claim, HashAlgorithm, Typ, Validation};
+use ostium_jose::{DpopProofCheck, DpopProofError};
 use ostium_messages::{AccessToken, JwkThumbprint};
-use serde::Deserialize;
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
 use crate::guard::ResourceGuard;
 use crate::rejection::{DpopRejection, RejectionKind};
@@ -64,32 +63,18 @@ pub(crate) struct CheckedProof {
     pub(crate) accepted_until: OffsetDateTime,
 }
 
-#[derive(Deserialize)]
-struct ProofClaims {
-    #[serde(default)]
-    jti: Option<String>,
-    #[serde(default)]
-    htm: Option<String>,
-    #[serde(default)]
-    htu: Option<String>,
-    #[serde(default)]
-    ath: Option<String>,
-    #[serde(default)]
-    nonce: Option<String>,
-}
-
 impl ResourceGuard {
     /// Checks a DPoP proof sent with `access_token` on a `method` request to `uri`
     /// (RFC 9449 §4.3 steps 1–12 and §7.1):
     ///
-    /// 1. a compact JWS with `typ` `dpop+jwt`, an asymmetric `alg` of the allow-list (never
-    ///    `none`, never HMAC), a public `jwk` (no private members) that verifies the signature;
-    /// 2. `jti`, `htm`, `htu`, `iat` and `ath` present; `htm` = `method`; `htu` = `uri` with
-    ///    query and fragment ignored and scheme, host and default port normalized;
-    /// 3. `iat` no further in the future than the allowance and no older than the window;
-    /// 4. `ath` = base64url(SHA-256(access token));
-    /// 5. `nonce` one of `nonces`, when the server uses nonces (else `use_dpop_nonce`);
-    /// 6. the key's SHA-256 thumbprint = `jkt`, the token's `cnf.jkt`.
+    /// 1. the JOSE checks of [`DpopProofCheck`]: a compact JWS with `typ` `dpop+jwt`, an
+    ///    asymmetric `alg` of the allow-list, a public `jwk` that verifies the signature, `jti`,
+    ///    `htm`, `htu` and `iat` present, `iat` within the window;
+    /// 2. `htm` = `method`; `htu` = `uri` with query and fragment ignored and scheme, host and
+    ///    default port normalized;
+    /// 3. `ath` present and = base64url(SHA-256(access token));
+    /// 4. `nonce` one of `nonces`, when the server uses nonces (else `use_dpop_nonce`);
+    /// 5. the key's SHA-256 thumbprint = `jkt`, the token's `cnf.jkt`.
     ///
     /// Extra claims are ignored.
     pub(crate) fn check_proof(
@@ -106,47 +91,24 @@ impl ResourceGuard {
             nonces,
         } = *expected;
         let invalid = RejectionKind::InvalidDpopProof;
-        // A proof carries no audience; an `aud` claim is an extra claim like any other.
-        let policy = Validation::new(Typ::DpopProof, self.dpop_algorithms)
-            .do_not_require(Claim::Exp)
-            .require(Claim::Iat)
-            .require(Claim::Jti)
-            .danger_accept_any_audience()
-            .leeway(self.dpop_future_allowance)
-            .max_age(self.dpop_max_age);
-        let jwt = policy
-            .verify_with_embedded_jwk(proof, now)
-            .map_err(|e| match e {
-                ostium_jose::Error::Claims(
-                    ostium_jose::ClaimsError::TooOld | ostium_jose::ClaimsError::IssuedInFuture,
-                ) => invalid(DpopRejection::IssuedAtOutOfWindow),
-                other => invalid(DpopRejection::Jose(other)),
+        let proof = DpopProofCheck::new(self.dpop_algorithms)
+            .with_window(self.dpop_max_age, self.dpop_future_allowance)
+            .verify(proof, now)
+            .map_err(|e| {
+                invalid(match e {
+                    DpopProofError::IssuedAtOutOfWindow => DpopRejection::IssuedAtOutOfWindow,
+                    DpopProofError::MissingClaim(claim) => DpopRejection::MissingClaim(claim),
+                    DpopProofError::Jose(error) => DpopRejection::Jose(error),
+                })
             })?;
-        let claims: ProofClaims = jwt
-            .claims()
-            .map_err(|e| invalid(DpopRejection::Jose(e.into())))?;
-        // A replay cache keys on `jti`: bounded, never empty (RFC 9449 §4.2: 96 random bits
-        // suffice, so 256 bytes is generous).
-        let jti = claims
-            .jti
-            .filter(|jti| !jti.is_empty() && jti.len() <= 256)
-            .ok_or(invalid(DpopRejection::MissingClaim("jti")))?;
-        let htm = claims
-            .htm
-            .ok_or(invalid(DpopRejection::MissingClaim("htm")))?;
-        let htu = claims
-            .htu
-            .ok_or(invalid(DpopRejection::MissingClaim("htu")))?;
-        let ath = claims
+        let ath = proof
             .ath
+            .as_deref()
             .ok_or(invalid(DpopRejection::MissingClaim("ath")))?;
-        let iat = jwt
-            .issued_at()
-            .ok_or(invalid(DpopRejection::MissingClaim("iat")))?;
-        if htm != method {
+        if proof.htm != method {
             return Err(invalid(DpopRejection::MethodMismatch));
         }
-        if !same_target(&htu, uri) {
+        if !ostium_messages::resource::same_target(&proof.htu, uri) {
             return Err(invalid(DpopRejection::UriMismatch));
         }
         if !ostium_rand::constant_time_eq(
@@ -156,29 +118,17 @@ impl ResourceGuard {
             return Err(invalid(DpopRejection::AccessTokenHashMismatch));
         }
         if let Some(nonces) = nonces {
-            if !claims.nonce.as_deref().is_some_and(|n| nonces.accepts(n)) {
+            if !proof.nonce.as_deref().is_some_and(|n| nonces.accepts(n)) {
                 return Err(RejectionKind::UseDpopNonce(nonces.current.clone()));
             }
         }
-        let key = jwt
-            .header()
-            .embedded_jwk()
-            .ok_or(invalid(DpopRejection::MissingClaim("jwk")))?;
-        if !key
-            .thumbprint(HashAlgorithm::Sha256)
-            .matches_base64url(jkt.as_str())
-        {
+        if proof.jkt != jkt.as_str() {
             return Err(invalid(DpopRejection::KeyMismatch));
         }
-        let accepted_until = iat
-            .to_time()
-            .saturating_add(self.dpop_max_age)
-            .saturating_add(self.dpop_future_allowance)
-            .saturating_add(Duration::SECOND);
         Ok(CheckedProof {
-            jti,
+            jti: proof.jti,
             jkt: jkt.clone(),
-            accepted_until,
+            accepted_until: proof.accepted_until,
         })
     }
 }
@@ -189,49 +139,9 @@ fn access_token_hash(token: &AccessToken) -> String {
     URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
-/// RFC 9449 §4.3 step 9: `htu` matches the request URI, ignoring query and fragment, after
-/// syntax- and scheme-based normalization (RFC 3986 §6.2.2–3: case of scheme and host, default
-/// port, dot segments, as the WHATWG URL parser applies them).
-pub(crate) fn same_target(htu: &str, uri: &str) -> bool {
-    let normalize = |text: &str| {
-        let mut url = url::Url::parse(text).ok()?;
-        url.set_query(None);
-        url.set_fragment(None);
-        Some(String::from(url))
-    };
-    match (normalize(htu), normalize(uri)) {
-        (Some(a), Some(b)) => a == b,
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn target_normalization() {
-        let uri = "https://rs.example/diagrams/plan.svg";
-        for same in [
-            "https://rs.example/diagrams/plan.svg",
-            "https://rs.example/diagrams/plan.svg?version=2",
-            "https://rs.example/diagrams/plan.svg#top",
-            "HTTPS://RS.Example/diagrams/plan.svg",
-            "https://rs.example:443/diagrams/plan.svg",
-        ] {
-            assert!(same_target(same, uri), "{same}");
-        }
-        for other in [
-            "https://rs.example/diagrams/other.svg",
-            "http://rs.example/diagrams/plan.svg",
-            "https://rs.example:8443/diagrams/plan.svg",
-            "https://evil.example/diagrams/plan.svg",
-            "/diagrams/plan.svg",
-            "",
-        ] {
-            assert!(!same_target(other, uri), "{other}");
-        }
-    }
 
     #[test]
     fn rfc_9449_ath() {
