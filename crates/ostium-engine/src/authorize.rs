@@ -880,6 +880,7 @@ impl AuthorizeFlow {
                 scope,
                 authorization_details: context.authorization_details,
                 claims: context.claims,
+                refresh_jkt: None,
                 resources: context.resources,
             }),
             redirect_uri: context.redirect_uri,

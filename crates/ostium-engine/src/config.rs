@@ -257,6 +257,12 @@ pub struct Profile {
     pub require_pushed_requests: bool,
     /// Algorithms accepted for client assertions (`private_key_jwt`, `client_secret_jwt`).
     pub client_assertion_algorithms: Vec<Algorithm>,
+    /// Algorithms accepted for DPoP proofs (RFC 9449; `dpop_signing_alg_values_supported`).
+    /// Empty: DPoP is not offered, and a `DPoP` header is refused.
+    pub dpop_algorithms: Vec<Algorithm>,
+    /// Every token request must carry a DPoP proof, so that every access token is
+    /// sender-constrained (FAPI 2.0 §5.3.2.1 items 4–5).
+    pub require_dpop: bool,
 }
 
 impl Profile {
@@ -278,6 +284,8 @@ impl Profile {
                 Algorithm::EdDsa,
                 Algorithm::Hs256,
             ],
+            dpop_algorithms: vec![Algorithm::Es256, Algorithm::Ps256, Algorithm::EdDsa],
+            require_dpop: false,
         }
     }
 

@@ -268,6 +268,7 @@ impl Engine {
                     resources: context.resources.clone(),
                     authentication: Some(authentication),
                     claims: None,
+                    refresh_jkt: None,
                 });
                 (DeviceStatus::Approved { grant, details }, true, consent)
             }

@@ -22,6 +22,15 @@ impl Engine {
         metadata.revocation_endpoint = config.endpoints.revocation.clone();
         metadata.introspection_endpoint = config.endpoints.introspection.clone();
         metadata.end_session_endpoint = config.endpoints.end_session.clone();
+        metadata.dpop_signing_alg_values_supported = (!config.profile.dpop_algorithms.is_empty())
+            .then(|| {
+                config
+                    .profile
+                    .dpop_algorithms
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect()
+            });
         metadata.registration_endpoint = config
             .registration
             .as_ref()

@@ -90,7 +90,8 @@ impl IntrospectFlow {
             if !visible(&client, &jwt.details) {
                 return inactive();
             }
-            let mut response = active(engine, &jwt.details, Some("Bearer"));
+            let mut response = active(engine, &jwt.details, Some(token_type(jwt.jkt.as_deref())));
+            response.cnf = confirmation(jwt.jkt.as_deref());
             response.sub = Some(jwt.subject);
             response.exp = Some(jwt.expires_at);
             response.iat = jwt.issued_at;
@@ -125,7 +126,9 @@ impl IntrospectFlow {
             (Stage::LookingUp { client, remaining }, outcome) => {
                 match lookup::found(outcome, self.now) {
                     Some(Found::Access(record)) if visible(&client, &record.details) => {
-                        let mut response = active(engine, &record.details, Some("Bearer"));
+                        let jkt = record.jkt.as_ref().map(|jkt| jkt.as_str());
+                        let mut response = active(engine, &record.details, Some(token_type(jkt)));
+                        response.cnf = confirmation(jkt);
                         response.exp = Some(record.expires_at.unix_timestamp());
                         response.iat = Some(record.issued_at.unix_timestamp());
                         Step::Respond(response.to_response())
@@ -146,6 +149,15 @@ impl IntrospectFlow {
 
 fn visible(caller: &Client, details: &GrantDetails) -> bool {
     caller.introspects_any_token || caller.id == details.client_id
+}
+
+/// RFC 9449 §6.2: a bound token is a `DPoP` token, with its key's thumbprint in `cnf.jkt`.
+fn token_type(jkt: Option<&str>) -> &'static str {
+    if jkt.is_some() { "DPoP" } else { "Bearer" }
+}
+
+fn confirmation(jkt: Option<&str>) -> Option<serde_json::Value> {
+    jkt.map(|jkt| serde_json::json!({ "jkt": jkt }))
 }
 
 fn inactive() -> Step {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ostium_jose::{Algorithm, SigningHeader};
-use ostium_messages::values::Nonce;
+use ostium_messages::values::{JwkThumbprint, Nonce};
 use ostium_messages::{ErrorResponse, HttpResponse, TokenErrorCode, TokenResponseRef, TokenType};
 use ostium_scope::{AuthorizationDetails, Scope};
 use ring::digest;
@@ -44,9 +44,12 @@ pub(crate) struct MintedAccess {
     pub(crate) token: AccessText,
     pub(crate) write: Option<Write>,
     pub(crate) expires_in: u64,
+    /// Bound to a DPoP key: a `DPoP` token (RFC 9449 §5), else `Bearer`.
+    pub(crate) dpop: bool,
 }
 
-/// Mints the access token for `details` in format the client is registered for.
+/// Mints the access token for `details` in format the client is registered for, bound to the
+/// DPoP key `jkt` if one is given (RFC 9449 §6).
 pub(crate) fn access_token(
     engine: &Engine,
     now: OffsetDateTime,
@@ -54,6 +57,7 @@ pub(crate) fn access_token(
     client: &Client,
     grant: GrantId,
     details: &Arc<GrantDetails>,
+    jkt: Option<&JwkThumbprint>,
 ) -> Result<MintedAccess, ErrorResponse<TokenErrorCode>> {
     let lifetime = engine.config().lifetimes.access_token;
     let expires_at = now.saturating_add(lifetime);
@@ -68,20 +72,23 @@ pub(crate) fn access_token(
                 details: details.clone(),
                 issued_at: now,
                 expires_at,
+                jkt: jkt.cloned(),
             });
             let write = Write::AccessToken(token.hash(), record);
             Ok(MintedAccess {
                 token: AccessText::Opaque(token),
                 write: Some(write),
                 expires_in,
+                dpop: jkt.is_some(),
             })
         }
         AccessTokenFormat::Jwt => {
-            let token = jwt_access_token(engine, now, expires_at, entropy, details)?;
+            let token = jwt_access_token(engine, now, expires_at, entropy, details, jkt)?;
             Ok(MintedAccess {
                 token: AccessText::Jwt(token),
                 write: None,
                 expires_in,
+                dpop: jkt.is_some(),
             })
         }
     }
@@ -107,6 +114,14 @@ struct AccessTokenClaims<'a> {
     acr: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     amr: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cnf: Option<Confirmation<'a>>,
+}
+
+/// RFC 9449 §6.1 `cnf`: the DPoP key's thumbprint.
+#[derive(Serialize)]
+struct Confirmation<'a> {
+    jkt: &'a str,
 }
 
 fn jwt_access_token(
@@ -115,6 +130,7 @@ fn jwt_access_token(
     expires_at: OffsetDateTime,
     entropy: &mut Entropy,
     details: &GrantDetails,
+    jkt: Option<&JwkThumbprint>,
 ) -> Result<String, ErrorResponse<TokenErrorCode>> {
     let config = engine.config();
     let authentication = details.authentication.as_ref();
@@ -141,6 +157,7 @@ fn jwt_access_token(
         auth_time: authentication.map(|a| a.auth_time.unix_timestamp()),
         acr: authentication.and_then(|a| a.acr.as_deref()),
         amr: authentication.map_or(&[], |a| a.amr.as_slice()),
+        cnf: jkt.map(|jkt| Confirmation { jkt: jkt.as_str() }),
     };
     engine.sign("at+jwt", &claims)
 }
@@ -282,7 +299,14 @@ pub(crate) fn response(
         scope: (!scope.is_empty()).then_some(scope),
         authorization_details,
         id_token,
-        ..TokenResponseRef::new(access.token.as_str(), &TokenType::Bearer)
+        ..TokenResponseRef::new(
+            access.token.as_str(),
+            if access.dpop {
+                &TokenType::DPoP
+            } else {
+                &TokenType::Bearer
+            },
+        )
     }
     .to_response()
 }

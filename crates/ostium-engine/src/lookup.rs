@@ -34,6 +34,8 @@ pub(crate) struct JwtAccess {
     pub(crate) expires_at: i64,
     pub(crate) issued_at: Option<i64>,
     pub(crate) jti: Option<String>,
+    /// The DPoP key it is bound to (`cnf.jkt`, RFC 9449 §6.1).
+    pub(crate) jkt: Option<String>,
 }
 
 /// Reads a lookup outcome: `Some` if it found a live token.
@@ -70,6 +72,13 @@ pub(crate) fn jwt_access_token(
         scope: Option<ostium_scope::Scope>,
         #[serde(default)]
         authorization_details: Option<ostium_scope::AuthorizationDetails>,
+        #[serde(default)]
+        cnf: Option<Confirmation>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Confirmation {
+        #[serde(default)]
+        jkt: Option<String>,
     }
     let claims: Claims = jwt.claims().ok()?;
     Some(JwtAccess {
@@ -79,11 +88,13 @@ pub(crate) fn jwt_access_token(
             scope: claims.scope.unwrap_or_default(),
             authorization_details: claims.authorization_details,
             claims: None,
+            refresh_jkt: None,
             resources: Vec::new(),
         },
         subject: jwt.subject()?.to_owned(),
         expires_at: jwt.expires_at()?.unix(),
         issued_at: jwt.issued_at().map(|t| t.unix()),
         jti: jwt.jwt_id().map(str::to_owned),
+        jkt: claims.cnf.and_then(|cnf| cnf.jkt),
     })
 }

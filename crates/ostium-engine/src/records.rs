@@ -135,6 +135,10 @@ pub struct GrantDetails {
     /// tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<ClaimsRequest>,
+    /// The DPoP key the grant's refresh tokens are bound to (RFC 9449 §5: a public client's,
+    /// from the proof that first obtained them): a refresh must come with a proof of that key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_jkt: Option<JwkThumbprint>,
 }
 
 impl GrantDetails {
@@ -185,6 +189,10 @@ pub struct AccessRecord {
     /// When the token expires.
     #[serde(with = "time::serde::timestamp")]
     pub expires_at: OffsetDateTime,
+    /// The DPoP key the token is bound to (RFC 9449 §6.1 `cnf.jkt`): then it is a `DPoP`
+    /// token, usable only with a proof signed by that key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jkt: Option<JwkThumbprint>,
 }
 
 /// A refresh token, stored under the hash of the token.
@@ -310,6 +318,7 @@ mod tests {
             scope: Scope::parse("openid files:write:/diagrams").unwrap(),
             authorization_details: None,
             claims: None,
+            refresh_jkt: None,
             resources: Vec::new(),
         };
         assert!(details.is_openid());

@@ -18,7 +18,10 @@
 
 use std::sync::Arc;
 
+use ostium_jose::{AlgorithmSet, DpopProofCheck};
+use ostium_messages::resource::same_target;
 use ostium_messages::token::{Grant, TokenRequest};
+use ostium_messages::values::JwkThumbprint;
 use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode};
 use ostium_pkce::verify_exchange;
 use ostium_rand::SecureRng;
@@ -33,7 +36,9 @@ use crate::issue::{self, IdTokenBinding, server_error};
 use crate::records::{CodeRecord, DeviceRecord, DeviceStatus, GrantDetails, RefreshRecord};
 use crate::secret::{Entropy, GrantId, MintedSecret, SecretHash};
 use crate::step::{Pending, Step};
-use crate::store::{Effect, Outcome, RefreshLookup, Rotation, StoreError, TakenCode, Write};
+use crate::store::{
+    Effect, JtiUse, Outcome, RefreshLookup, Rotation, StoreError, TakenCode, Write,
+};
 
 /// The token endpoint's suspended state.
 pub(crate) struct TokenFlow {
@@ -46,6 +51,16 @@ pub(crate) struct TokenFlow {
     prefetched: Option<RefreshLookup>,
     /// The user's claims the ID token carries, once read (OIDC Core §5.5).
     user_claims: Option<Map<String, Value>>,
+    /// The request's DPoP proof, checked (RFC 9449 §4.3): its key binds what is issued.
+    dpop: Option<Box<ProvenKey>>,
+}
+
+/// A DPoP proof that checked out: the key it proves, and its `jti` to record once.
+struct ProvenKey {
+    jkt: JwkThumbprint,
+    jti: String,
+    accepted_until: OffsetDateTime,
+    recorded: bool,
 }
 
 enum Stage {
@@ -53,6 +68,8 @@ enum Stage {
     TakingCode(Arc<Client>),
     /// A device polls (RFC 8628 §3.4).
     PollingDevice(Arc<Client>),
+    /// Recording the DPoP proof's `jti` (RFC 9449 §11.1) for the authenticated client.
+    RecordingDpopJti(Arc<Client>),
     /// A replay was detected; once the family is revoked, answer `invalid_grant`.
     RevokingFamily(&'static str),
     /// The grant's ID token asks for user claims: waiting for them, with the validated grant.
@@ -88,6 +105,10 @@ fn invalid_grant(text: &str) -> ErrorResponse<TokenErrorCode> {
     ErrorResponse::new(TokenErrorCode::InvalidGrant).with_description(text)
 }
 
+fn invalid_dpop(text: &str) -> ErrorResponse<TokenErrorCode> {
+    ErrorResponse::new(TokenErrorCode::InvalidDpopProof).with_description(text)
+}
+
 impl Engine {
     /// Handles a token endpoint request.
     ///
@@ -101,6 +122,16 @@ impl Engine {
         let mut parsed = match TokenRequest::parse(request) {
             Ok(parsed) => parsed,
             Err(error) => return self.token_error(&error),
+        };
+        let dpop = match request.dpop {
+            Some(proof) => match self.check_dpop_proof(proof, now) {
+                Ok(proven) => Some(Box::new(proven)),
+                Err(error) => return self.token_error(&error),
+            },
+            None if self.config().profile.require_dpop => {
+                return self.token_error(&invalid_dpop("a DPoP proof is required"));
+            }
+            None => None,
         };
         let Ok(entropy) = Entropy::draw(rng, Entropy::TOKENS) else {
             return self.token_error(&server_error("randomness unavailable"));
@@ -124,8 +155,39 @@ impl Engine {
             stage: Stage::Authenticating(authenticating),
             prefetched: None,
             user_claims: None,
+            dpop,
         });
         flow.after_authentication(self, progress)
+    }
+
+    /// Checks a token request's DPoP proof (RFC 9449 §4.3): the JOSE checks, `htm` POST and
+    /// `htu` this token endpoint. Its `jti` is recorded later, once the client is known.
+    fn check_dpop_proof(
+        &self,
+        proof: &str,
+        now: OffsetDateTime,
+    ) -> Result<ProvenKey, ErrorResponse<TokenErrorCode>> {
+        let config = self.config();
+        if config.profile.dpop_algorithms.is_empty() {
+            return Err(invalid_dpop("DPoP is not offered"));
+        }
+        let proof = DpopProofCheck::new(AlgorithmSet::of(&config.profile.dpop_algorithms))
+            .verify(proof, now)
+            .map_err(|error| invalid_dpop(&error.to_string()))?;
+        if proof.htm != "POST" {
+            return Err(invalid_dpop("htm is not POST"));
+        }
+        if !same_target(&proof.htu, &config.endpoints.token) {
+            return Err(invalid_dpop("htu is not this token endpoint"));
+        }
+        let jkt = JwkThumbprint::parse(&proof.jkt)
+            .map_err(|_| server_error("the proof's key thumbprint is malformed"))?;
+        Ok(ProvenKey {
+            jkt,
+            jti: proof.jti,
+            accepted_until: proof.accepted_until,
+            recorded: false,
+        })
     }
 
     pub(crate) fn token_error(&self, error: &ErrorResponse<TokenErrorCode>) -> Step {
@@ -190,6 +252,12 @@ impl TokenFlow {
                         self.refresh(engine, &client, record, in_grace)
                     }
                 }
+            }
+            (Stage::RecordingDpopJti(client), Outcome::Jti(JtiUse::Fresh)) => {
+                self.after_authentication(engine, Progress::Done(client))
+            }
+            (Stage::RecordingDpopJti(_), Outcome::Jti(JtiUse::Replayed)) => {
+                engine.token_error(&invalid_dpop("the DPoP proof was used before"))
             }
             (Stage::PollingDevice(client), Outcome::DevicePoll { before, too_soon }) => {
                 self.device_poll(engine, &client, before, too_soon)
@@ -296,6 +364,17 @@ impl TokenFlow {
             Progress::Failed(error) => return engine.token_error(&error),
             Progress::Done(client) => client,
         };
+        // RFC 9449 §11.1: a proof is single use; recorded once the client is authenticated.
+        if let Some(proof) = self.dpop.as_mut().filter(|proof| !proof.recorded) {
+            proof.recorded = true;
+            let effect = Effect::ConsumeJti {
+                issuer: format!("dpop:{}", proof.jkt.as_str()),
+                jti: proof.jti.clone(),
+                expires_at: proof.accepted_until,
+            };
+            self.stage = Stage::RecordingDpopJti(client);
+            return self.suspend(effect);
+        }
         let unauthorized = |text| {
             engine.token_error(
                 &ErrorResponse::new(TokenErrorCode::UnauthorizedClient).with_description(text),
@@ -404,6 +483,14 @@ impl TokenFlow {
         ) {
             return engine.token_error(&invalid_grant(&format!("PKCE: {error}")));
         }
+        // RFC 9449 §10: a code bound with `dpop_jkt` is redeemed only with a proof of that key.
+        if let Some(bound) = &record.dpop_jkt {
+            if self.dpop.as_ref().map(|proof| &proof.jkt) != Some(bound) {
+                return engine.token_error(&invalid_grant(
+                    "the code is bound to a DPoP key this request does not prove",
+                ));
+            }
+        }
         if let Some(effect) = self.user_claims_effect(&record.details) {
             return self.defer(client, DeferredGrant::Code(record), effect);
         }
@@ -484,6 +571,13 @@ impl TokenFlow {
             RefreshRotation::Never => false,
         } || in_grace;
 
+        let proven = self.dpop.as_ref().map(|proof| proof.jkt.clone());
+        // RFC 9449 §5: a bound refresh token is used only with a proof of its key.
+        if record.details.refresh_jkt.is_some() && record.details.refresh_jkt != proven {
+            return engine.token_error(&invalid_grant(
+                "the refresh token is bound to a DPoP key this request does not prove",
+            ));
+        }
         let mut access = match issue::access_token(
             engine,
             self.now,
@@ -491,6 +585,7 @@ impl TokenFlow {
             client,
             record.grant,
             &access_details,
+            proven.as_ref(),
         ) {
             Ok(access) => access,
             Err(error) => return engine.token_error(&error),
@@ -658,6 +753,7 @@ impl TokenFlow {
             scope: granted.into_scope(),
             authorization_details: self.request.authorization_details.clone(),
             claims: None,
+            refresh_jkt: None,
             resources: self.request.resource.clone(),
         });
         match self.issue(engine, client, grant, &details, false, None, false) {
@@ -678,8 +774,28 @@ impl TokenFlow {
         nonce: Option<&ostium_messages::values::Nonce>,
         user_authorized: bool,
     ) -> Result<Issuing, ErrorResponse<TokenErrorCode>> {
-        let mut access =
-            issue::access_token(engine, self.now, &mut self.entropy, client, grant, details)?;
+        let proven = self.dpop.as_ref().map(|proof| proof.jkt.clone());
+        // RFC 9449 §5: a public client's refresh tokens are bound to the key that obtained them.
+        let bound;
+        let details = match &proven {
+            Some(jkt) if refresh && client.is_public() => {
+                bound = Arc::new(GrantDetails {
+                    refresh_jkt: Some(jkt.clone()),
+                    ..GrantDetails::clone(details)
+                });
+                &bound
+            }
+            _ => details,
+        };
+        let mut access = issue::access_token(
+            engine,
+            self.now,
+            &mut self.entropy,
+            client,
+            grant,
+            details,
+            proven.as_ref(),
+        )?;
         let mut writes = Vec::with_capacity(2);
         writes.extend(access.write.take());
         let refresh_secret = if refresh {

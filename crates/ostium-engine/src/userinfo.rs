@@ -5,11 +5,19 @@
 //! 2. Find the token: an opaque access token, or a JWT access token this server signed. Unknown,
 //!    expired or revoked: 401 `invalid_token`. Without `openid` in its scope: 403
 //!    `insufficient_scope`.
-//! 3. Ask the store for the claims the scope (OIDC Core §5.4) and the `claims` request
+//! 3. A DPoP-bound token (RFC 9449 §7) must come with the `DPoP` scheme and a proof of its key
+//!    for this request (`htm`, `htu` the UserInfo endpoint, `ath`), used once; a bound token
+//!    presented as `Bearer` is refused, and so is an unbound one presented as `DPoP`.
+//! 4. Ask the store for the claims the scope (OIDC Core §5.4) and the `claims` request
 //!    (§5.5) release, and answer them with `sub`, which always comes from the token.
 
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ostium_jose::{AlgorithmSet, DpopProof, DpopProofCheck};
 use ostium_messages::resource::{
-    Challenge, TokenMethods, TokenScheme, presented_token, resource_error_response,
+    Challenge, TokenMethods, TokenScheme, presented_token, resource_error_response, same_target,
 };
 use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, ResourceErrorCode};
 use serde_json::Value;
@@ -20,16 +28,26 @@ use crate::lookup::{self, Found};
 use crate::records::{GrantDetails, Subject};
 use crate::secret::SecretHash;
 use crate::step::{Pending, Step};
-use crate::store::{Effect, Outcome, StoreError};
+use crate::store::{Effect, JtiUse, Outcome, StoreError};
 
 /// The UserInfo endpoint's suspended state.
 pub(crate) struct UserInfoFlow {
     now: OffsetDateTime,
+    /// How the token came: its scheme, and its DPoP proof already checked against this request
+    /// (everything but the key binding and the `jti`).
+    presentation: Presentation,
     stage: Stage,
+}
+
+enum Presentation {
+    Bearer,
+    Dpop(Result<Box<DpopProof>, String>),
 }
 
 enum Stage {
     LookingUp,
+    /// Recording the proof's `jti`, then loading the claims of this subject.
+    RecordingDpopJti(Arc<GrantDetails>, Subject),
     /// Waiting for the user's claims, with the names released (sorted).
     LoadingClaims(Subject, Vec<String>),
     Finished,
@@ -43,19 +61,25 @@ fn challenge(code: Option<(ResourceErrorCode, &str)>) -> Step {
     Step::Respond(resource_error_response(&[challenge], None))
 }
 
+fn invalid_dpop_proof(text: &str) -> Step {
+    let challenge = Challenge::dpop(Vec::<String>::new())
+        .with_error(ErrorResponse::new(ResourceErrorCode::InvalidDpopProof).with_description(text));
+    Step::Respond(resource_error_response(&[challenge], None))
+}
+
 fn invalid_token() -> Step {
-    challenge(Some((
-        ResourceErrorCode::InvalidToken,
-        "the access token is invalid or expired",
-    )))
+    invalid_token_text("the access token is invalid or expired")
+}
+
+fn invalid_token_text(text: &str) -> Step {
+    challenge(Some((ResourceErrorCode::InvalidToken, text)))
 }
 
 impl Engine {
     /// Handles a UserInfo request (GET or POST, OIDC Core §5.3.1).
     pub fn userinfo(&self, request: &HttpRequest<'_>, now: OffsetDateTime) -> Step {
         let presented = match presented_token(request, TokenMethods::HEADER_ONLY.with_form_body()) {
-            Ok(Some(presented)) if presented.scheme == TokenScheme::Bearer => presented,
-            Ok(Some(_)) => return invalid_token(),
+            Ok(Some(presented)) => presented,
             Ok(None) => return challenge(None),
             Err(error) => {
                 let challenge = Challenge::bearer().with_error(error);
@@ -63,15 +87,25 @@ impl Engine {
             }
         };
         let token = presented.access_token.as_str();
+        let presentation = match presented.scheme {
+            TokenScheme::Bearer => Presentation::Bearer,
+            _ => Presentation::Dpop(self.check_userinfo_proof(
+                request,
+                presented.dpop_proof.as_ref().map(|p| p.as_str()),
+                token,
+                now,
+            )),
+        };
         let flow = UserInfoFlow {
             now,
+            presentation,
             stage: Stage::LookingUp,
         };
         if let Some(jwt) = lookup::jwt_access_token(self, token, now) {
             let Ok(subject) = Subject::parse(&jwt.subject) else {
                 return invalid_token();
             };
-            return flow.load_claims(&jwt.details, subject);
+            return flow.bound(Arc::new(jwt.details), subject, jwt.jkt.as_deref());
         }
         Step::Effect(Pending::new(
             Effect::AccessToken(SecretHash::of(token)),
@@ -80,7 +114,70 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Checks a UserInfo request's DPoP proof against the request: the JOSE checks, `htm`,
+    /// `htu` this endpoint, `ath` this token (RFC 9449 §4.3, §7.1).
+    fn check_userinfo_proof(
+        &self,
+        request: &HttpRequest<'_>,
+        proof: Option<&str>,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<Box<DpopProof>, String> {
+        let config = self.config();
+        let proof = proof.ok_or("a DPoP token needs a DPoP proof")?;
+        let proof = DpopProofCheck::new(AlgorithmSet::of(&config.profile.dpop_algorithms))
+            .verify(proof, now)
+            .map_err(|error| error.to_string())?;
+        if proof.htm != request.method {
+            return Err("htm is not the request's method".into());
+        }
+        let endpoint = config.endpoints.userinfo.as_deref().unwrap_or_default();
+        if !same_target(&proof.htu, endpoint) {
+            return Err("htu is not the UserInfo endpoint".into());
+        }
+        let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+        let ath = URL_SAFE_NO_PAD.encode(digest.as_ref());
+        if !proof
+            .ath
+            .as_deref()
+            .is_some_and(|sent| ostium_rand::constant_time_eq(sent.as_bytes(), ath.as_bytes()))
+        {
+            return Err("ath is not the hash of the access token".into());
+        }
+        Ok(Box::new(proof))
+    }
+}
+
 impl UserInfoFlow {
+    /// Applies the token's DPoP binding to how it was presented (RFC 9449 §7.1–§7.2), then
+    /// goes on to the claims.
+    fn bound(mut self, details: Arc<GrantDetails>, subject: Subject, jkt: Option<&str>) -> Step {
+        let presentation = std::mem::replace(&mut self.presentation, Presentation::Bearer);
+        match (jkt, presentation) {
+            (None, Presentation::Bearer) => self.load_claims(&details, subject),
+            (Some(_), Presentation::Bearer) => {
+                invalid_token_text("a DPoP-bound token must be presented with the DPoP scheme")
+            }
+            (None, Presentation::Dpop(_)) => {
+                invalid_token_text("the access token is not bound to a DPoP key")
+            }
+            (Some(_), Presentation::Dpop(Err(text))) => invalid_dpop_proof(&text),
+            (Some(jkt), Presentation::Dpop(Ok(proof))) => {
+                if proof.jkt != jkt {
+                    return invalid_dpop_proof("the proof is not signed by the token's key");
+                }
+                let effect = Effect::ConsumeJti {
+                    issuer: format!("dpop:{jkt}"),
+                    jti: proof.jti,
+                    expires_at: proof.accepted_until,
+                };
+                self.stage = Stage::RecordingDpopJti(details, subject);
+                Step::Effect(Pending::new(effect, self))
+            }
+        }
+    }
+
     fn load_claims(mut self, details: &GrantDetails, subject: Subject) -> Step {
         if !details.is_openid() {
             return challenge(Some((
@@ -116,10 +213,17 @@ impl UserInfoFlow {
                             "the token has no user",
                         )));
                     };
-                    self.load_claims(&record.details, subject)
+                    let jkt = record.jkt.as_ref().map(|jkt| jkt.as_str().to_owned());
+                    self.bound(Arc::clone(&record.details), subject, jkt.as_deref())
                 }
                 _ => invalid_token(),
             },
+            (Stage::RecordingDpopJti(details, subject), Outcome::Jti(JtiUse::Fresh)) => {
+                self.load_claims(&details, subject)
+            }
+            (Stage::RecordingDpopJti(..), Outcome::Jti(JtiUse::Replayed)) => {
+                invalid_dpop_proof("the DPoP proof was used before")
+            }
             (Stage::LoadingClaims(subject, names), Outcome::Claims(Some(mut claims))) => {
                 // Only what the grant releases, whatever the store answered.
                 claims.retain(|name, _| names.binary_search(name).is_ok());
