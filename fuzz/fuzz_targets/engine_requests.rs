@@ -40,10 +40,11 @@ enum Op {
         extra: String,
         approve: bool,
     },
-    /// Free-form token request.
+    /// Free-form token request, with a free-form DPoP header.
     Token {
         body: String,
         basic: Option<String>,
+        dpop: Option<String>,
     },
     /// Redeem a code issued earlier.
     Redeem {
@@ -54,6 +55,7 @@ enum Op {
     UserInfo {
         authorization: String,
         query: String,
+        dpop: Option<String>,
     },
     Revoke {
         body: String,
@@ -253,8 +255,9 @@ fuzz_target!(|ops: Vec<Op>| {
                     }
                 }
             }
-            Op::Token { body, basic } => {
+            Op::Token { body, basic, dpop } => {
                 let mut request = HttpRequest::form_post(body.as_bytes());
+                request.dpop = dpop.as_deref();
                 if let Some(basic) = &basic {
                     request = request.with_authorization(basic);
                 }
@@ -300,8 +303,10 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::UserInfo {
                 authorization,
                 query,
+                dpop,
             } => {
-                let request = HttpRequest::get(&query).with_authorization(&authorization);
+                let mut request = HttpRequest::get(&query).with_authorization(&authorization);
+                request.dpop = dpop.as_deref();
                 let step = engine.userinfo(&request, now);
                 let _ = engine.drive(step, &store);
             }

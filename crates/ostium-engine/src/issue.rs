@@ -72,7 +72,7 @@ pub(crate) fn access_token(
                 details: details.clone(),
                 issued_at: now,
                 expires_at,
-                jkt: jkt.cloned(),
+                jkt: jkt.map(|jkt| Box::new(jkt.clone())),
             });
             let write = Write::AccessToken(token.hash(), record);
             Ok(MintedAccess {

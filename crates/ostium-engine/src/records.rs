@@ -112,8 +112,8 @@ impl Authentication {
 /// What one authorization granted, shared by the code and every token descended from it.
 ///
 /// Laid out in the order of declaration (`repr(C)`), so that what every token request reads
-/// (the client, the scope, the authorization details) shares the first cache line with the
-/// `Arc`'s counts: a refresh token's grant is usually cold by the time the token comes back.
+/// (the client, the scope, the refresh binding, the authorization details) shares the first cache
+/// line with the `Arc`'s counts: a refresh token's grant is usually cold by the time the token comes back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[repr(C)]
 pub struct GrantDetails {
@@ -121,6 +121,11 @@ pub struct GrantDetails {
     pub client_id: ClientId,
     /// The consented scope (RFC 6749 §3.3). Refreshes may narrow it, never widen it.
     pub scope: Scope,
+    /// The DPoP key the grant's refresh tokens are bound to (RFC 9449 §5: a public client's,
+    /// from the proof that first obtained them): a refresh must come with a proof of that key.
+    /// Boxed and next to the scope: every refresh reads it, from the grant's first cache line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_jkt: Option<Box<JwkThumbprint>>,
     /// The consented RFC 9396 authorization details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_details: Option<AuthorizationDetails>,
@@ -135,10 +140,6 @@ pub struct GrantDetails {
     /// tokens.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<ClaimsRequest>,
-    /// The DPoP key the grant's refresh tokens are bound to (RFC 9449 §5: a public client's,
-    /// from the proof that first obtained them): a refresh must come with a proof of that key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_jkt: Option<JwkThumbprint>,
 }
 
 impl GrantDetails {
@@ -190,9 +191,9 @@ pub struct AccessRecord {
     #[serde(with = "time::serde::timestamp")]
     pub expires_at: OffsetDateTime,
     /// The DPoP key the token is bound to (RFC 9449 §6.1 `cnf.jkt`): then it is a `DPoP`
-    /// token, usable only with a proof signed by that key.
+    /// token, usable only with a proof signed by that key. Boxed, to keep the record small.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jkt: Option<JwkThumbprint>,
+    pub jkt: Option<Box<JwkThumbprint>>,
 }
 
 /// A refresh token, stored under the hash of the token.

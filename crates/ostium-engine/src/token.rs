@@ -573,7 +573,12 @@ impl TokenFlow {
 
         let proven = self.dpop.as_ref().map(|proof| proof.jkt.clone());
         // RFC 9449 §5: a bound refresh token is used only with a proof of its key.
-        if record.details.refresh_jkt.is_some() && record.details.refresh_jkt != proven {
+        if record
+            .details
+            .refresh_jkt
+            .as_deref()
+            .is_some_and(|bound| Some(bound) != proven.as_ref())
+        {
             return engine.token_error(&invalid_grant(
                 "the refresh token is bound to a DPoP key this request does not prove",
             ));
@@ -780,7 +785,7 @@ impl TokenFlow {
         let details = match &proven {
             Some(jkt) if refresh && client.is_public() => {
                 bound = Arc::new(GrantDetails {
-                    refresh_jkt: Some(jkt.clone()),
+                    refresh_jkt: Some(Box::new(jkt.clone())),
                     ..GrantDetails::clone(details)
                 });
                 &bound
