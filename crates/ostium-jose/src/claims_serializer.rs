@@ -932,8 +932,9 @@ impl ser::Serializer for Raw<'_, '_> {
 }
 
 /// The serializer's contract, checked against serde_json (for the tests below and the fuzz
-/// targets).
+/// targets; the fuzz build uses only part of it).
 #[cfg(any(test, fuzzing))]
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod differential {
     use std::collections::BTreeMap;
     use std::fmt;
