@@ -38,6 +38,12 @@ pub struct Client {
     /// Where the client may have the browser sent after logout (RP-Initiated Logout §3),
     /// matched like the redirect URIs. Empty: nowhere.
     pub post_logout_redirect_uris: Vec<RegisteredRedirectUri>,
+    /// Where the client receives logout tokens (Back-Channel Logout §2.2
+    /// `backchannel_logout_uri`); the embedder POSTs [`crate::Engine::logout_token`]s there.
+    pub backchannel_logout_uri: Option<AbsoluteUri>,
+    /// Whether the client needs `sid` in its logout tokens (Back-Channel Logout §2.2
+    /// `backchannel_logout_session_required`).
+    pub backchannel_logout_session_required: bool,
 }
 
 impl Client {
@@ -59,6 +65,8 @@ impl Client {
             resources: Vec::new(),
             authorization_details_types: Vec::new(),
             post_logout_redirect_uris: Vec::new(),
+            backchannel_logout_uri: None,
+            backchannel_logout_session_required: false,
         }
     }
 
@@ -101,6 +109,15 @@ impl Client {
     #[must_use]
     pub fn with_post_logout_redirect_uris(mut self, uris: Vec<RegisteredRedirectUri>) -> Self {
         self.post_logout_redirect_uris = uris;
+        self
+    }
+
+    /// Registers where the client receives logout tokens, and whether it needs `sid` in them
+    /// (Back-Channel Logout §2.2).
+    #[must_use]
+    pub fn with_backchannel_logout(mut self, uri: AbsoluteUri, session_required: bool) -> Self {
+        self.backchannel_logout_uri = Some(uri);
+        self.backchannel_logout_session_required = session_required;
         self
     }
 

@@ -22,6 +22,9 @@ impl Engine {
         metadata.revocation_endpoint = config.endpoints.revocation.clone();
         metadata.introspection_endpoint = config.endpoints.introspection.clone();
         metadata.end_session_endpoint = config.endpoints.end_session.clone();
+        // Back-Channel Logout §2.1: logout tokens carry `sid` when the login had one.
+        metadata.backchannel_logout_supported = Some(true);
+        metadata.backchannel_logout_session_supported = Some(true);
         metadata.dpop_signing_alg_values_supported = (!config.profile.dpop_algorithms.is_empty())
             .then(|| {
                 config

@@ -36,7 +36,7 @@ pub use device::DeviceContext;
 pub use driver::Driven;
 pub use engine::Engine;
 pub use error::ConfigError;
-pub use logout::EndSession;
+pub use logout::{EndSession, LogoutTokenError};
 pub use records::{
     AccessRecord, Authentication, CodeRecord, Consent, DeviceRecord, DeviceStatus, GrantDetails,
     InvalidSubject, PushedRecord, RefreshRecord, Subject,

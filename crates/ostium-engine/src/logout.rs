@@ -11,14 +11,22 @@
 //!    first when [`EndSession::needs_confirmation`]), then send [`EndSession::finish`]: a 303
 //!    back to the client with `state`, or a plain page.
 
-use ostium_messages::logout::LogoutRequest;
+use std::fmt;
+
+use ostium_messages::logout::{BACKCHANNEL_LOGOUT_EVENT, LogoutRequest};
 use ostium_messages::redirect_uri::RedirectUri;
 use ostium_messages::values::{ClientId, State};
 use ostium_messages::{HttpRequest, HttpResponse, Params};
 
+use ostium_rand::SecureRng;
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
 use crate::Engine;
 use crate::authorize::html_page;
+use crate::client::Client;
 use crate::records::Subject;
+use crate::secret::Entropy;
 use crate::step::{Pending, Step};
 use crate::store::{Effect, Outcome, StoreError};
 
@@ -77,6 +85,106 @@ impl EndSession {
         HttpResponse::new(303)
             .with_header("location", location)
             .with_header("cache-control", "no-store")
+    }
+}
+
+/// Why no logout token can be made for a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LogoutTokenError {
+    /// Neither a subject nor a session was given: a logout token names at least one
+    /// (Back-Channel Logout §2.4).
+    NothingToLogOut,
+    /// The client requires `sid` (`backchannel_logout_session_required`) and none was given.
+    SessionRequired,
+    /// Randomness or signing failed.
+    Server(String),
+}
+
+impl fmt::Display for LogoutTokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NothingToLogOut => f.write_str("a logout token needs a subject or a session"),
+            Self::SessionRequired => f.write_str("the client requires sid in logout tokens"),
+            Self::Server(text) => f.write_str(text),
+        }
+    }
+}
+
+impl std::error::Error for LogoutTokenError {}
+
+/// Back-Channel Logout §2.4 logout token claims.
+#[derive(Serialize)]
+struct LogoutTokenClaims<'a> {
+    iss: &'a str,
+    aud: &'a str,
+    iat: i64,
+    exp: i64,
+    jti: String,
+    events: Events,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<&'a str>,
+}
+
+/// `{"http://schemas.openid.net/event/backchannel-logout": {}}`.
+struct Events;
+
+impl Serialize for Events {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(BACKCHANNEL_LOGOUT_EVENT, &serde_json::Map::new())?;
+        map.end()
+    }
+}
+
+/// How long a logout token is valid: Back-Channel Logout §2.4 recommends at most two minutes.
+const LOGOUT_TOKEN_LIFETIME: Duration = Duration::minutes(2);
+
+impl Engine {
+    /// A logout token for `client` (OpenID Connect Back-Channel Logout 1.0 §2.4): signed with the
+    /// active key, `typ` `logout+jwt`, naming the user `subject` and/or the login session
+    /// `session_id`, valid for two minutes, with a fresh `jti` from `rng`. After ending a
+    /// session ([`Step::EndSession`]), POST one as `logout_token` to the
+    /// [`backchannel_logout_uri`](crate::Client::backchannel_logout_uri) of each client the
+    /// session signed in to (the engine keeps no session list: that is the embedder's).
+    ///
+    /// # Errors
+    ///
+    /// [`LogoutTokenError`]: nothing to log out, a client that requires `sid` without one, or a
+    /// randomness or signing failure.
+    pub fn logout_token(
+        &self,
+        client: &Client,
+        subject: Option<&Subject>,
+        session_id: Option<&str>,
+        now: OffsetDateTime,
+        rng: &mut (impl SecureRng + ?Sized),
+    ) -> Result<String, LogoutTokenError> {
+        if subject.is_none() && session_id.is_none() {
+            return Err(LogoutTokenError::NothingToLogOut);
+        }
+        if client.backchannel_logout_session_required && session_id.is_none() {
+            return Err(LogoutTokenError::SessionRequired);
+        }
+        let jti = Entropy::draw(rng, Entropy::REQUEST_URI)
+            .ok()
+            .and_then(|mut entropy| entropy.jti())
+            .ok_or_else(|| LogoutTokenError::Server("randomness unavailable".into()))?;
+        let claims = LogoutTokenClaims {
+            iss: self.config().issuer.as_str(),
+            aud: client.id.as_str(),
+            iat: now.unix_timestamp(),
+            exp: now.saturating_add(LOGOUT_TOKEN_LIFETIME).unix_timestamp(),
+            jti,
+            events: Events,
+            sub: subject.map(Subject::as_str),
+            sid: session_id,
+        };
+        self.sign("logout+jwt", &claims)
+            .map_err(|_| LogoutTokenError::Server("signing failed".into()))
     }
 }
 

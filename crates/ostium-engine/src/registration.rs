@@ -245,6 +245,10 @@ impl Engine {
                 .post_logout_redirect_uris
                 .clone()
                 .unwrap_or_default(),
+            backchannel_logout_uri: metadata.backchannel_logout_uri.clone(),
+            backchannel_logout_session_required: metadata
+                .backchannel_logout_session_required
+                .unwrap_or(false),
             ..Client::public(
                 client_id.clone(),
                 redirect_uris,

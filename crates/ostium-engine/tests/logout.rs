@@ -187,3 +187,69 @@ fn the_end_session_endpoint_is_published() {
         format!("{ISSUER}/logout")
     );
 }
+
+/// Back-Channel Logout §2.4: a logout token is a signed `logout+jwt` for one client, naming the
+/// user and/or the session, with the logout event, a fresh `jti`, two minutes of validity and no
+/// `nonce`.
+#[test]
+fn logout_tokens_follow_back_channel_logout_2_4() {
+    use ostium_jose::{AlgorithmSet, JwkSet, JwsVerifier};
+    use ostium_messages::logout::LogoutTokenClaims;
+
+    let mut h = harness();
+    let client = fitness_app().with_backchannel_logout(
+        ostium_messages::values::AbsoluteUri::parse("https://fitness.example/backchannel").unwrap(),
+        true,
+    );
+    let now = h.clock.now();
+    let token = h
+        .engine
+        .logout_token(&client, Some(&alice()), Some("sid-1"), now, &mut h.rng)
+        .unwrap();
+    let jwks = JwkSet::from_json(std::str::from_utf8(h.engine.jwks().body()).unwrap()).unwrap();
+    let verified = JwsVerifier::new(&jwks, AlgorithmSet::of(&[Algorithm::Es256]))
+        .verify_compact(&token)
+        .unwrap();
+    assert_eq!(verified.header().typ(), Some("logout+jwt"));
+    let claims = LogoutTokenClaims::parse_json(verified.payload()).unwrap();
+    claims.validate_shape().unwrap();
+    assert_eq!(claims.iss, ISSUER);
+    assert_eq!(claims.sub.as_deref(), Some("alice"));
+    assert_eq!(claims.sid.as_deref(), Some("sid-1"));
+    assert_eq!(claims.iat, now.unix_timestamp());
+    assert_eq!(claims.exp - claims.iat, 120);
+    let payload = jwt_claims(&token);
+    assert_eq!(payload["aud"], FITNESS_APP);
+    assert!(payload.get("nonce").is_none());
+    let again = h
+        .engine
+        .logout_token(&client, Some(&alice()), Some("sid-1"), now, &mut h.rng)
+        .unwrap();
+    assert_ne!(
+        jwt_claims(&again)["jti"],
+        payload["jti"],
+        "a fresh jti each time"
+    );
+
+    // A client that requires sid gets none without one; nobody at all is refused.
+    assert_eq!(
+        h.engine
+            .logout_token(&client, Some(&alice()), None, now, &mut h.rng),
+        Err(ostium_engine::LogoutTokenError::SessionRequired)
+    );
+    assert_eq!(
+        h.engine
+            .logout_token(&fitness_app(), None, None, now, &mut h.rng),
+        Err(ostium_engine::LogoutTokenError::NothingToLogOut)
+    );
+    // By session alone, for a client that does not require it.
+    let by_subject = h
+        .engine
+        .logout_token(&fitness_app(), Some(&alice()), None, now, &mut h.rng)
+        .unwrap();
+    assert!(jwt_claims(&by_subject).get("sid").is_none());
+
+    let metadata = json(&h.engine.discovery());
+    assert_eq!(metadata["backchannel_logout_supported"], true);
+    assert_eq!(metadata["backchannel_logout_session_supported"], true);
+}

@@ -57,7 +57,9 @@ fn a_registered_client_signs_in_with_the_code_flow() {
             "client_name": "Running Club",
             "scope": "openid profile",
             "logo_uri": "https://rp.example/logo.png",
-            "post_logout_redirect_uris": ["https://rp.example/bye"]
+            "post_logout_redirect_uris": ["https://rp.example/bye"],
+            "backchannel_logout_uri": "https://rp.example/backchannel",
+            "backchannel_logout_session_required": true
         }),
         None,
     );
@@ -121,6 +123,22 @@ fn a_registered_client_signs_in_with_the_code_flow() {
         end.finish().header("location"),
         Some("https://rp.example/bye")
     );
+
+    // And its back-channel logout registration.
+    let stored = ostium_engine::Store::execute(
+        &h.store,
+        ostium_engine::store::Effect::Client(
+            ostium_messages::values::ClientId::parse(&client_id).unwrap(),
+        ),
+    );
+    let Ok(ostium_engine::store::Outcome::Client(Some(client))) = stored else {
+        panic!("the registered client is stored")
+    };
+    assert_eq!(
+        client.backchannel_logout_uri.as_ref().map(|u| u.as_str()),
+        Some("https://rp.example/backchannel")
+    );
+    assert!(client.backchannel_logout_session_required);
 
     // Two registrations never share an id or a secret.
     let other = json(&register(
