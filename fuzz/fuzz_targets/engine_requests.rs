@@ -98,6 +98,13 @@ enum Op {
     Register {
         body: String,
     },
+    /// Client configuration (RFC 7592) with free-form parts.
+    Manage {
+        method: u8,
+        client_id: String,
+        token: String,
+        body: String,
+    },
     Advance(u16),
 }
 
@@ -469,6 +476,26 @@ fuzz_target!(|ops: Vec<Op>| {
                     Driven::Login(_) | Driven::Consent(_) | Driven::DeviceConsent(_) => {
                         panic!("logout asked for another endpoint's step")
                     }
+                }
+            }
+            Op::Manage {
+                method,
+                client_id,
+                token,
+                body,
+            } => {
+                let header = format!("Bearer {token}");
+                let request = HttpRequest {
+                    method: ["GET", "PUT", "DELETE", "POST"][usize::from(method % 4)],
+                    content_type: Some("application/json"),
+                    authorization: Some(&header),
+                    body: body.as_bytes(),
+                    ..HttpRequest::default()
+                };
+                let step = engine.client_configuration(&request, &client_id);
+                if let Some(response) = engine.drive(step, &store).into_response() {
+                    // Nobody here holds a registration access token.
+                    assert!(matches!(response.status(), 400 | 401 | 405), "{}", response.status());
                 }
             }
             Op::Register { body } => {

@@ -2,9 +2,11 @@
 
 use ostium_jose::{Jwk, JwkSet};
 use ostium_messages::redirect_uri::RegisteredRedirectUri;
+use ostium_messages::registration::ClientMetadata;
 use ostium_messages::values::{AbsoluteUri, ClientId};
 use ostium_scope::AuthorizationDetails;
 use ostium_scope::ClientScope;
+use time::OffsetDateTime;
 
 use crate::secret::SecretHash;
 
@@ -44,6 +46,21 @@ pub struct Client {
     /// Whether the client needs `sid` in its logout tokens (Back-Channel Logout §2.2
     /// `backchannel_logout_session_required`).
     pub backchannel_logout_session_required: bool,
+    /// For a client registered dynamically (RFC 7591): what it registered, and the hash of the
+    /// token that lets it read, update or delete its registration (RFC 7592).
+    pub registered: Option<Box<RegisteredClient>>,
+}
+
+/// What dynamic registration recorded for a client (RFC 7591 §3.2.1; RFC 7592 §3).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct RegisteredClient {
+    /// The metadata as registered, defaults filled in.
+    pub metadata: ClientMetadata,
+    /// The hash of the registration access token (RFC 7592 §3).
+    pub access_token: SecretHash,
+    /// When the client was registered (`client_id_issued_at`).
+    pub issued_at: OffsetDateTime,
 }
 
 impl Client {
@@ -67,6 +84,7 @@ impl Client {
             post_logout_redirect_uris: Vec::new(),
             backchannel_logout_uri: None,
             backchannel_logout_session_required: false,
+            registered: None,
         }
     }
 

@@ -46,6 +46,7 @@ impl Engine {
             Flow::Verification(flow) => flow.resume(self, outcome),
             Flow::Registration(flow) => flow.resume(outcome),
             Flow::Logout(flow) => flow.resume(outcome),
+            Flow::Management(flow) => flow.resume(self, outcome),
         }
     }
 }

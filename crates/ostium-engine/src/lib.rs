@@ -5,6 +5,7 @@ mod authenticate;
 mod authorize;
 mod claims;
 mod client;
+mod client_management;
 mod client_write;
 mod config;
 mod device;
@@ -28,7 +29,7 @@ mod token;
 mod userinfo;
 
 pub use authorize::{AuthorizationContext, ConsentDecision};
-pub use client::{AccessTokenFormat, Client, ClientCredentials, GrantType};
+pub use client::{AccessTokenFormat, Client, ClientCredentials, GrantType, RegisteredClient};
 pub use config::{
     Config, Endpoints, Lifetimes, Profile, RefreshRotation, Registration, SigningKeys,
 };

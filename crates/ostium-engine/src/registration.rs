@@ -25,7 +25,7 @@ use ostium_messages::registration::{
     ClientInformation, ClientMetadata, registration_error_response,
 };
 use ostium_messages::resource::{Challenge, resource_error_response};
-use ostium_messages::values::{ClientId, ClientSecret};
+use ostium_messages::values::{AbsoluteUri, AccessToken, ClientId, ClientSecret};
 use ostium_messages::{
     ErrorResponse, HttpRequest, HttpResponse, RegistrationErrorCode, ResourceErrorCode,
 };
@@ -34,7 +34,7 @@ use ostium_scope::{ClientScope, Scope};
 use time::OffsetDateTime;
 
 use crate::Engine;
-use crate::client::{Client, ClientCredentials, GrantType};
+use crate::client::{Client, ClientCredentials, GrantType, RegisteredClient};
 use crate::config::Registration;
 use crate::secret::{Entropy, SecretHash};
 use crate::step::{Pending, Step};
@@ -55,7 +55,7 @@ fn refuse(error: &ErrorResponse<RegistrationErrorCode>) -> Step {
 
 /// The Bearer token of an `Authorization` header (the scheme is case-insensitive, RFC 7235
 /// §2.1).
-fn bearer(authorization: Option<&str>) -> Option<&str> {
+pub(crate) fn bearer(authorization: Option<&str>) -> Option<&str> {
     let (scheme, token) = authorization?.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
@@ -107,19 +107,33 @@ fn grant_types(
     Ok(granted)
 }
 
-/// The credentials for the requested method, and the secret to hand out if it has one.
-fn credentials(
-    metadata: &ClientMetadata,
-    secret: &str,
-) -> Result<(ClientCredentials, bool), ErrorResponse<RegistrationErrorCode>> {
-    let method = metadata
+/// The `token_endpoint_auth_method` a registration asks for (RFC 7591 §2: default
+/// `client_secret_basic`).
+pub(crate) fn auth_method(metadata: &ClientMetadata) -> &str {
+    metadata
         .token_endpoint_auth_method
         .as_deref()
-        .unwrap_or("client_secret_basic");
-    match method {
-        "client_secret_basic" => Ok((ClientCredentials::SecretBasic(SecretHash::of(secret)), true)),
-        "client_secret_post" => Ok((ClientCredentials::SecretPost(SecretHash::of(secret)), true)),
-        "none" => Ok((ClientCredentials::None, false)),
+        .unwrap_or("client_secret_basic")
+}
+
+/// Whether `method` authenticates with a secret the server mints.
+pub(crate) fn uses_secret(method: &str) -> bool {
+    matches!(method, "client_secret_basic" | "client_secret_post")
+}
+
+/// The credentials for the requested method; `secret` is the hash of the client's secret, which
+/// the secret methods need.
+pub(crate) fn credentials(
+    metadata: &ClientMetadata,
+    secret: Option<SecretHash>,
+) -> Result<ClientCredentials, ErrorResponse<RegistrationErrorCode>> {
+    let no_secret = || invalid_metadata("no secret was minted for this client");
+    match auth_method(metadata) {
+        "client_secret_basic" => Ok(ClientCredentials::SecretBasic(
+            secret.ok_or_else(no_secret)?,
+        )),
+        "client_secret_post" => Ok(ClientCredentials::SecretPost(secret.ok_or_else(no_secret)?)),
+        "none" => Ok(ClientCredentials::None),
         "private_key_jwt" => {
             if metadata.jwks_uri.is_some() {
                 return Err(invalid_metadata(
@@ -137,7 +151,7 @@ fn credentials(
                     "jwks must hold at least one key, and only public keys",
                 ));
             }
-            Ok((ClientCredentials::PrivateKeyJwt(Box::new(keys)), false))
+            Ok(ClientCredentials::PrivateKeyJwt(Box::new(keys)))
         }
         // The server would have to keep the shared secret in clear to check its MACs.
         "client_secret_jwt" => Err(invalid_metadata(
@@ -147,6 +161,101 @@ fn credentials(
             "token_endpoint_auth_method {other} is not supported"
         ))),
     }
+}
+
+/// The client that `metadata` describes, for `id` with `credentials` (RFC 7591 §2), and
+/// `metadata` filled in as it will be applied (§3.2.1: the server may replace or add values).
+pub(crate) fn decide_client(
+    engine: &Engine,
+    registration: &Registration,
+    id: ClientId,
+    credentials: ClientCredentials,
+    metadata: &mut ClientMetadata,
+) -> Result<Client, ErrorResponse<RegistrationErrorCode>> {
+    let grants = grant_types(metadata)?;
+    let response_types = metadata
+        .response_types
+        .clone()
+        .unwrap_or_else(|| vec!["code".to_owned()]);
+    if response_types.iter().any(|t| t != "code") {
+        return Err(invalid_metadata("only the code response type is offered"));
+    }
+    // RFC 7591 §2.1: `code` goes with `authorization_code`, and both need a redirect URI.
+    let code_flow = grants.contains(&GrantType::AuthorizationCode);
+    let code_response = !response_types.is_empty();
+    if code_flow != code_response {
+        return Err(invalid_metadata(
+            "response_types code and grant_types authorization_code go together",
+        ));
+    }
+    let redirect_uris = metadata.redirect_uris.clone().unwrap_or_default();
+    if code_flow && redirect_uris.is_empty() {
+        return Err(
+            ErrorResponse::new(RegistrationErrorCode::InvalidRedirectUri)
+                .with_description("redirect_uris is required for the code flow"),
+        );
+    }
+    if matches!(credentials, ClientCredentials::None)
+        && grants.contains(&GrantType::ClientCredentials)
+    {
+        return Err(invalid_metadata(
+            "client_credentials is for confidential clients only",
+        ));
+    }
+    let catalog = &engine.config().catalog;
+    let scope = match metadata.scope.as_deref().map(Scope::parse).transpose() {
+        Ok(Some(requested)) => Scope::from_iter(
+            requested
+                .iter()
+                .filter(|token| catalog.covers(&registration.scope, token))
+                .cloned(),
+        ),
+        Ok(None) => registration.scope.clone(),
+        Err(error) => return Err(invalid_metadata(&format!("scope: {error}"))),
+    };
+    let client = Client {
+        credentials,
+        grant_types: grants.clone(),
+        post_logout_redirect_uris: metadata
+            .post_logout_redirect_uris
+            .clone()
+            .unwrap_or_default(),
+        backchannel_logout_uri: metadata.backchannel_logout_uri.clone(),
+        backchannel_logout_session_required: metadata
+            .backchannel_logout_session_required
+            .unwrap_or(false),
+        ..Client::public(
+            id,
+            redirect_uris,
+            ClientScope::new(scope.clone()).with_default(scope.clone()),
+        )
+    };
+    metadata.token_endpoint_auth_method = Some(client.credentials.method_name().to_owned());
+    metadata.grant_types = Some(grants.iter().map(|g| g.as_str().to_owned()).collect());
+    metadata.response_types = Some(response_types);
+    metadata.scope = Some(scope.to_string());
+    Ok(client)
+}
+
+/// The client information response for a registered client (RFC 7591 §3.2.1; RFC 7592 §3).
+pub(crate) fn information(
+    registration: &Registration,
+    client: &Client,
+    registered: &RegisteredClient,
+) -> ClientInformation {
+    let mut information = ClientInformation::new(client.id.clone(), registered.metadata.clone());
+    information.client_id_issued_at = Some(registered.issued_at.unix_timestamp());
+    information.registration_client_uri = AbsoluteUri::parse(&format!(
+        "{}/{}",
+        registration.endpoint.trim_end_matches('/'),
+        client.id.as_str()
+    ))
+    .ok();
+    if uses_secret(client.credentials.method_name()) {
+        // The secret itself is returned once, at registration; it never expires.
+        information.client_secret_expires_at = Some(0);
+    }
+    information
 }
 
 impl Engine {
@@ -177,33 +286,6 @@ impl Engine {
             Ok(metadata) => metadata,
             Err(error) => return refuse(&error),
         };
-        let grants = match grant_types(&metadata) {
-            Ok(grants) => grants,
-            Err(error) => return refuse(&error),
-        };
-        let response_types = metadata
-            .response_types
-            .clone()
-            .unwrap_or_else(|| vec!["code".to_owned()]);
-        if response_types.iter().any(|t| t != "code") {
-            return refuse(&invalid_metadata("only the code response type is offered"));
-        }
-        // RFC 7591 §2.1: `code` goes with `authorization_code`, and both need a redirect URI.
-        let code_flow = grants.contains(&GrantType::AuthorizationCode);
-        let code_response = !response_types.is_empty();
-        if code_flow != code_response {
-            return refuse(&invalid_metadata(
-                "response_types code and grant_types authorization_code go together",
-            ));
-        }
-        let redirect_uris = metadata.redirect_uris.clone().unwrap_or_default();
-        if code_flow && redirect_uris.is_empty() {
-            return refuse(
-                &ErrorResponse::new(RegistrationErrorCode::InvalidRedirectUri)
-                    .with_description("redirect_uris is required for the code flow"),
-            );
-        }
-
         let Ok(mut entropy) = Entropy::draw(rng, Entropy::CODE) else {
             return refuse(&invalid_metadata(
                 "the server could not generate randomness",
@@ -212,61 +294,40 @@ impl Engine {
         let (Some(secret), Some(id)) = (entropy.primary_secret(), entropy.client_id()) else {
             return refuse(&invalid_metadata("no randomness was drawn for this client"));
         };
-        let (credentials, has_secret) = match credentials(&metadata, secret.as_str()) {
-            Ok(credentials) => credentials,
-            Err(error) => return refuse(&error),
-        };
-        if matches!(credentials, ClientCredentials::None)
-            && grants.contains(&GrantType::ClientCredentials)
-        {
-            return refuse(&invalid_metadata(
-                "client_credentials is for confidential clients only",
-            ));
-        }
-        let scope = match metadata.scope.as_deref().map(Scope::parse).transpose() {
-            Ok(Some(requested)) => Scope::from_iter(
-                requested
-                    .iter()
-                    .filter(|token| config.catalog.covers(&registration.scope, token))
-                    .cloned(),
-            ),
-            Ok(None) => registration.scope.clone(),
-            Err(error) => return refuse(&invalid_metadata(&format!("scope: {error}"))),
-        };
-        let (Ok(client_id), Ok(wire_secret)) =
-            (ClientId::parse(&id), ClientSecret::parse(secret.as_str()))
+        // The registration access token (RFC 7592 §3), from a draw of its own.
+        let Some(access_token) = Entropy::draw(rng, Entropy::REQUEST_URI)
+            .ok()
+            .and_then(|mut entropy| entropy.primary_secret())
         else {
+            return refuse(&invalid_metadata(
+                "the server could not generate randomness",
+            ));
+        };
+        let (Ok(client_id), Ok(wire_secret), Ok(wire_access_token)) = (
+            ClientId::parse(&id),
+            ClientSecret::parse(secret.as_str()),
+            AccessToken::parse(access_token.as_str()),
+        ) else {
             return refuse(&invalid_metadata("a minted credential is not valid"));
         };
-        let client = Client {
-            credentials,
-            grant_types: grants.clone(),
-            post_logout_redirect_uris: metadata
-                .post_logout_redirect_uris
-                .clone()
-                .unwrap_or_default(),
-            backchannel_logout_uri: metadata.backchannel_logout_uri.clone(),
-            backchannel_logout_session_required: metadata
-                .backchannel_logout_session_required
-                .unwrap_or(false),
-            ..Client::public(
-                client_id.clone(),
-                redirect_uris,
-                ClientScope::new(scope.clone()).with_default(scope.clone()),
-            )
+        let client = credentials(&metadata, Some(secret.hash())).and_then(|credentials| {
+            decide_client(self, registration, client_id, credentials, &mut metadata)
+        });
+        let mut client = match client {
+            Ok(client) => client,
+            Err(error) => return refuse(&error),
         };
-        // What was registered, as it will be applied (RFC 7591 §3.2.1: the server may replace
-        // or add values).
-        metadata.token_endpoint_auth_method = Some(client.credentials.method_name().to_owned());
-        metadata.grant_types = Some(grants.iter().map(|g| g.as_str().to_owned()).collect());
-        metadata.response_types = Some(response_types);
-        metadata.scope = Some(scope.to_string());
-        let mut information = ClientInformation::new(client_id, metadata);
-        information.client_id_issued_at = Some(now.unix_timestamp());
-        if has_secret {
+        let registered = RegisteredClient {
+            metadata,
+            access_token: access_token.hash(),
+            issued_at: now,
+        };
+        let mut information = information(registration, &client, &registered);
+        if uses_secret(client.credentials.method_name()) {
             information.client_secret = Some(wire_secret);
-            information.client_secret_expires_at = Some(0);
         }
+        information.registration_access_token = Some(wire_access_token);
+        client.registered = Some(Box::new(registered));
         let flow = RegistrationFlow {
             response: Some(information.to_created_response()),
         };

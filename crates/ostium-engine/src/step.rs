@@ -5,6 +5,7 @@ use std::fmt;
 use ostium_messages::HttpResponse;
 
 use crate::authorize::{AuthorizationContext, AuthorizeFlow};
+use crate::client_management::ManagementFlow;
 use crate::device::{DeviceContext, DeviceFlow, VerificationFlow};
 use crate::introspect::IntrospectFlow;
 use crate::logout::{EndSession, LogoutFlow};
@@ -102,6 +103,13 @@ pub(crate) enum Flow {
     Verification(Box<VerificationFlow>),
     Registration(Box<RegistrationFlow>),
     Logout(Box<LogoutFlow>),
+    Management(Box<ManagementFlow>),
+}
+
+impl From<ManagementFlow> for Flow {
+    fn from(flow: ManagementFlow) -> Self {
+        Self::Management(Box::new(flow))
+    }
 }
 
 impl From<LogoutFlow> for Flow {

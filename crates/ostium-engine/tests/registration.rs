@@ -308,3 +308,154 @@ fn registration_is_off_by_default_and_published_when_on() {
     let response = h.engine.drive(step, &h.store).into_response().unwrap();
     assert_eq!(error_code(&response), "invalid_client_metadata");
 }
+
+fn manage(
+    h: &mut Harness,
+    method: &'static str,
+    client_id: &str,
+    token: &str,
+    body: Option<&Value>,
+) -> HttpResponse {
+    let header = format!("Bearer {token}");
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let request = HttpRequest {
+        method,
+        content_type: Some("application/json"),
+        authorization: Some(&header),
+        body: body.as_bytes(),
+        ..HttpRequest::default()
+    };
+    let step = h.engine.client_configuration(&request, client_id);
+    h.engine.drive(step, &h.store).into_response().unwrap()
+}
+
+/// RFC 7592: the registration access token reads, updates and deletes the registration, and
+/// nothing else does.
+#[test]
+fn a_registered_client_manages_its_registration() {
+    let mut h = open();
+    let metadata = json!({
+        "redirect_uris": [RP_REDIRECT],
+        "grant_types": ["authorization_code", "client_credentials"],
+        "client_name": "Running Club",
+        "scope": "openid profile"
+    });
+    let info = json(&register(&mut h, &metadata, None));
+    let client_id = info["client_id"].as_str().unwrap().to_owned();
+    let secret = info["client_secret"].as_str().unwrap().to_owned();
+    let token = info["registration_access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(token.len(), 43);
+    assert_eq!(
+        info["registration_client_uri"],
+        format!("{ENDPOINT}/{client_id}")
+    );
+
+    // Read: the registration as it stands, without the secret.
+    let read = manage(&mut h, "GET", &client_id, &token, None);
+    assert_eq!(read.status(), 200);
+    assert_eq!(read.header("cache-control"), Some("no-store"));
+    let read = json(&read);
+    assert_eq!(read["client_name"], "Running Club");
+    assert_eq!(read["client_id"], client_id.as_str());
+    assert!(read.get("client_secret").is_none());
+    assert!(read.get("registration_access_token").is_none());
+
+    // A wrong token, or another client's id, is a 401 either way.
+    let wrong = manage(&mut h, "GET", &client_id, "not-the-token", None);
+    assert_eq!(wrong.status(), 401);
+    assert!(
+        wrong
+            .header("www-authenticate")
+            .unwrap()
+            .contains("invalid_token")
+    );
+    assert_eq!(manage(&mut h, "GET", "nobody", &token, None).status(), 401);
+    assert_eq!(
+        manage(&mut h, "GET", FITNESS_APP, &token, None).status(),
+        401
+    );
+
+    // A client-credentials token from before the update, to see it revoked at the delete.
+    let authorization = basic(&client_id, &secret);
+    let before = json(&h.token(
+        &[("grant_type", "client_credentials")],
+        Some(&authorization),
+    ));
+    let before = before["access_token"].as_str().unwrap().to_owned();
+
+    // Update: a new name and redirect URI; the secret and the token stay.
+    let mut updated = metadata.clone();
+    updated["client_id"] = json!(client_id);
+    updated["client_name"] = json!("Running Club (new)");
+    updated["redirect_uris"] = json!(["https://rp.example/new-cb"]);
+    let response = manage(&mut h, "PUT", &client_id, &token, Some(&updated));
+    assert_eq!(response.status(), 200, "{:?}", json(&response));
+    assert_eq!(json(&response)["client_name"], "Running Club (new)");
+    let (query, _) =
+        h.authorization_query(&client_id, "https://rp.example/new-cb", "openid", &[], true);
+    assert_eq!(h.approve(&query).status(), 303);
+    let (query, _) = h.authorization_query(&client_id, RP_REDIRECT, "openid", &[], true);
+    assert_eq!(
+        h.approve(&query).status(),
+        400,
+        "the old redirect URI is gone"
+    );
+    assert_eq!(
+        h.token(
+            &[("grant_type", "client_credentials")],
+            Some(&authorization)
+        )
+        .status(),
+        200,
+        "the secret still works"
+    );
+    // Updates that break the rules.
+    for (field, value) in [
+        ("client_id", json!("someone-else")),
+        ("token_endpoint_auth_method", json!("client_secret_post")),
+        (
+            "client_secret",
+            json!("not-the-secret-0123456789abcdefghijklmnopq"),
+        ),
+        ("redirect_uris", json!(["https://rp.example/cb#fragment"])),
+    ] {
+        let mut bad = updated.clone();
+        bad[field] = value;
+        let response = manage(&mut h, "PUT", &client_id, &token, Some(&bad));
+        assert_eq!(response.status(), 400, "{field}");
+    }
+    let mut anonymous = updated.clone();
+    anonymous.as_object_mut().unwrap().remove("client_id");
+    assert_eq!(
+        manage(&mut h, "PUT", &client_id, &token, Some(&anonymous)).status(),
+        400
+    );
+    assert_eq!(
+        manage(&mut h, "POST", &client_id, &token, None).status(),
+        405
+    );
+
+    // Delete: 204, then the client and what it was issued are gone.
+    let deleted = manage(&mut h, "DELETE", &client_id, &token, None);
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        manage(&mut h, "GET", &client_id, &token, None).status(),
+        401
+    );
+    assert_eq!(
+        h.token(
+            &[("grant_type", "client_credentials")],
+            Some(&authorization)
+        )
+        .status(),
+        401
+    );
+    h.store
+        .register(fitness_app().introspecting_any_token())
+        .unwrap();
+    let introspection = json(&h.introspect(&before, &basic(FITNESS_APP, FITNESS_SECRET)));
+    assert_eq!(introspection, json!({"active": false}));
+}

@@ -364,6 +364,10 @@ impl State {
                     .revoked = true;
                 Outcome::Written
             }
+            Effect::RemoveClient(client_id) => {
+                self.remove_client(&client_id);
+                Outcome::Written
+            }
             Effect::RevokeAccessToken(hash) => {
                 self.access_tokens.remove(&hash);
                 Outcome::Written
@@ -545,6 +549,56 @@ impl State {
             before: Some(before),
             too_soon,
         }
+    }
+
+    fn remove_client(&mut self, client_id: &ClientId) {
+        self.clients.remove(client_id);
+        let mut grants: Vec<GrantId> = Vec::new();
+        for slot in self.codes.values() {
+            if let CodeSlot::Live(record) = slot {
+                if record.details.client_id == *client_id {
+                    grants.push(record.grant);
+                }
+            }
+        }
+        grants.extend(
+            self.access_tokens
+                .values()
+                .filter(|record| record.details.client_id == *client_id)
+                .map(|record| record.grant),
+        );
+        grants.extend(
+            self.refresh_tokens
+                .values()
+                .filter(|record| record.details.client_id == *client_id)
+                .map(|record| record.grant),
+        );
+        grants.extend(
+            self.devices
+                .values()
+                .filter_map(|record| match &record.status {
+                    DeviceStatus::Approved { grant, details }
+                        if details.client_id == *client_id =>
+                    {
+                        Some(*grant)
+                    }
+                    _ => None,
+                }),
+        );
+        for grant in grants {
+            self.families
+                .entry(grant)
+                .or_insert(Family {
+                    generation: 0,
+                    rotated_at: None,
+                    revoked: true,
+                })
+                .revoked = true;
+        }
+        // Pending device requests of the client cannot be approved any more.
+        self.devices
+            .retain(|_, record| record.client_id != *client_id);
+        self.consents.retain(|(_, client), _| client != client_id);
     }
 
     fn rotate(&mut self, grant: GrantId, expected_generation: u64, at: OffsetDateTime) -> Rotation {

@@ -85,6 +85,10 @@ pub enum Effect {
     /// Revoke a grant family: its code (if not yet taken) and every token issued from it.
     /// Answer [`Outcome::Written`].
     RevokeFamily(GrantId),
+    /// Forget a client and revoke every grant issued to it: its codes, access and refresh tokens
+    /// and device authorizations stop working (RFC 7592 §2.3). Its remembered consents go too.
+    /// Answer [`Outcome::Written`].
+    RemoveClient(ClientId),
     /// Revoke one opaque access token. Answer [`Outcome::Written`].
     RevokeAccessToken(SecretHash),
     /// Record a JWT `jti` as used until `expires_at`, if it is not recorded yet (client
