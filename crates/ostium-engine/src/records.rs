@@ -318,22 +318,60 @@ mod tests {
             }),
             scope: Scope::parse("openid files:write:/diagrams").unwrap(),
             authorization_details: None,
-            claims: None,
-            refresh_jkt: None,
+            claims: Some(
+                ClaimsRequest::parse(r#"{"id_token":{"acr":{"essential":true,"value":"gold"}}}"#)
+                    .unwrap(),
+            ),
+            refresh_jkt: Some(Box::new(
+                JwkThumbprint::parse("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I").unwrap(),
+            )),
             resources: Vec::new(),
         };
         assert!(details.is_openid());
+        let details = Arc::new(details);
+        let at = |seconds| OffsetDateTime::from_unix_timestamp(seconds).unwrap();
         let record = RefreshRecord {
             grant: GrantId::from_bytes([7; 16]),
             generation: 3,
-            details: Arc::new(details),
-            issued_at: OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap(),
-            expires_at: OffsetDateTime::from_unix_timestamp(1_700_086_400).unwrap(),
+            details: Arc::clone(&details),
+            issued_at: at(1_700_000_000),
+            expires_at: at(1_700_086_400),
         };
         let json = serde_json::to_string(&record).unwrap();
         assert_eq!(
             serde_json::from_str::<RefreshRecord>(&json).unwrap(),
             record
         );
+
+        // A device authorization, in each of its states (a store keeps them as JSON too).
+        for status in [
+            DeviceStatus::Pending,
+            DeviceStatus::Approved {
+                grant: GrantId::from_bytes([9; 16]),
+                details: Arc::clone(&details),
+            },
+            DeviceStatus::Denied,
+            DeviceStatus::Redeemed {
+                grant: GrantId::from_bytes([9; 16]),
+            },
+        ] {
+            for last_poll in [None, Some(at(1_700_000_010))] {
+                let device = DeviceRecord {
+                    client_id: ClientId::parse("tv").unwrap(),
+                    scope: Scope::parse("openid").unwrap(),
+                    resources: Vec::new(),
+                    status: status.clone(),
+                    interval: 10,
+                    last_poll,
+                    expires_at: at(1_700_000_600),
+                };
+                let json = serde_json::to_string(&device).unwrap();
+                assert_eq!(
+                    serde_json::from_str::<DeviceRecord>(&json).unwrap(),
+                    device,
+                    "{json}"
+                );
+            }
+        }
     }
 }

@@ -423,3 +423,18 @@ fn the_device_grant_is_published_and_can_be_turned_off() {
     let response = engine.drive(step, &h.store).into_response().unwrap();
     assert_eq!(error_code(&response), "unsupported_grant_type");
 }
+
+/// The context waits in a server-side session while the user logs in: it survives
+/// serialization, and the restored one answers as well as the original.
+#[test]
+fn the_device_context_survives_serialization() {
+    let mut h = device_harness();
+    let (device_code, user_code, _) = tv_ask(&mut h, "openid profile");
+    let context = consent_context(&h, &user_code);
+    let json = serde_json::to_string(&context).unwrap();
+    let restored: DeviceContext = serde_json::from_str(&json).unwrap();
+    assert_eq!(&restored, context.as_ref());
+    assert_eq!(decide(&mut h, Box::new(restored), approve()).status(), 200);
+    h.advance(5);
+    assert_eq!(poll(&mut h, TV_APP, &device_code).status(), 200);
+}
