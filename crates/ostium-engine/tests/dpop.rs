@@ -227,16 +227,13 @@ fn a_bearer_token_is_not_a_dpop_token() {
     assert_eq!(userinfo(&h, "DPoP", access, Some(&proof)).status(), 401);
 }
 
-#[test]
-fn dpop_jkt_binds_the_code_to_a_key() {
-    let mut h = harness();
-    let key = dpop_key(21);
-    let thumbprint = jkt(&key);
+/// A drawing-app code requested with `dpop_jkt` (RFC 9449 §10).
+fn bound_code(h: &mut Harness, thumbprint: &str) -> (String, Pending) {
     let (query, pending) = h.authorization_query(
         DRAWING_APP,
         DRAWING_REDIRECT,
         "openid",
-        &[("dpop_jkt", &thumbprint)],
+        &[("dpop_jkt", thumbprint)],
         true,
     );
     let code = redirect_params(&h.approve(&query))
@@ -244,6 +241,15 @@ fn dpop_jkt_binds_the_code_to_a_key() {
         .unwrap()
         .unwrap()
         .to_owned();
+    (code, pending)
+}
+
+#[test]
+fn dpop_jkt_binds_the_code_to_a_key() {
+    let mut h = harness();
+    let key = dpop_key(21);
+    let thumbprint = jkt(&key);
+    let (code, pending) = bound_code(&mut h, &thumbprint);
     // The code is spent by a wrong redemption (codes are taken before they are checked), so
     // each try needs its own code: check the refusals on two codes, the success on a third.
     let wrong = token_proof(&h, &dpop_key(22));
@@ -251,34 +257,12 @@ fn dpop_jkt_binds_the_code_to_a_key() {
         error_code(&redeem_public(&mut h, &code, &pending, Some(&wrong))),
         "invalid_grant"
     );
-    let (query, pending) = h.authorization_query(
-        DRAWING_APP,
-        DRAWING_REDIRECT,
-        "openid",
-        &[("dpop_jkt", &thumbprint)],
-        true,
-    );
-    let code = redirect_params(&h.approve(&query))
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let (code, pending) = bound_code(&mut h, &thumbprint);
     assert_eq!(
         error_code(&redeem_public(&mut h, &code, &pending, None)),
         "invalid_grant"
     );
-    let (query, pending) = h.authorization_query(
-        DRAWING_APP,
-        DRAWING_REDIRECT,
-        "openid",
-        &[("dpop_jkt", &thumbprint)],
-        true,
-    );
-    let code = redirect_params(&h.approve(&query))
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let (code, pending) = bound_code(&mut h, &thumbprint);
     let proof = token_proof(&h, &key);
     let response = redeem_public(&mut h, &code, &pending, Some(&proof));
     assert_eq!(response.status(), 200, "{:?}", json(&response));

@@ -560,6 +560,19 @@ fn code_with_claims(h: &mut Harness, scope: &str, claims: &str) -> (String, Pend
     (code, pending)
 }
 
+/// A fitness-app token request for `code`, as body and `Authorization` header, for tests that
+/// drive the step themselves.
+fn confidential_redemption(code: &str, pending: &Pending) -> (String, String) {
+    let body = Params::from_iter([
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", FITNESS_REDIRECT),
+        ("code_verifier", pending.verifier.as_str()),
+    ])
+    .encode();
+    (body, basic(FITNESS_APP, FITNESS_SECRET))
+}
+
 fn refresh(h: &mut Harness, refresh_token: &str) -> HttpResponse {
     let authorization = basic(FITNESS_APP, FITNESS_SECRET);
     h.token(
@@ -667,14 +680,7 @@ fn a_claims_request_cannot_override_the_id_tokens_own_claims() {
 fn user_claims_cost_a_store_round_trip_only_when_the_id_token_asks_for_them() {
     let mut h = harness();
     let token_request = |h: &mut Harness, code: &str, pending: &Pending| {
-        let authorization = basic(FITNESS_APP, FITNESS_SECRET);
-        let body = Params::from_iter([
-            ("grant_type", "authorization_code"),
-            ("code", code),
-            ("redirect_uri", FITNESS_REDIRECT),
-            ("code_verifier", pending.verifier.as_str()),
-        ])
-        .encode();
+        let (body, authorization) = confidential_redemption(code, pending);
         let request = HttpRequest::form_post(body.as_bytes()).with_authorization(&authorization);
         let step = h.engine.token(&request, h.clock.now(), &mut h.rng);
         effects_until_stop(h, step).0
@@ -701,14 +707,7 @@ fn a_vanished_user_gets_no_id_token_claims() {
     use ostium_engine::{Step, Store};
     let mut h = harness();
     let (code, pending) = code_with_claims(&mut h, "openid", r#"{"id_token":{"name":null}}"#);
-    let authorization = basic(FITNESS_APP, FITNESS_SECRET);
-    let body = Params::from_iter([
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", FITNESS_REDIRECT),
-        ("code_verifier", pending.verifier.as_str()),
-    ])
-    .encode();
+    let (body, authorization) = confidential_redemption(&code, &pending);
     let request = HttpRequest::form_post(body.as_bytes()).with_authorization(&authorization);
     let mut step = h.engine.token(&request, h.clock.now(), &mut h.rng);
     let response = loop {
@@ -765,14 +764,7 @@ fn claims_a_store_adds_are_never_released() {
             };
         }
     };
-    let authorization = basic(FITNESS_APP, FITNESS_SECRET);
-    let body = Params::from_iter([
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", FITNESS_REDIRECT),
-        ("code_verifier", pending.verifier.as_str()),
-    ])
-    .encode();
+    let (body, authorization) = confidential_redemption(&code, &pending);
     let request = HttpRequest::form_post(body.as_bytes()).with_authorization(&authorization);
     let step = h.engine.token(&request, h.clock.now(), &mut h.rng);
     let body = json(&everything(&h, step));
