@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 use ostium_messages::client_auth::ClientAuthentication;
 use ostium_messages::{ErrorResponse, HttpResponse, TokenErrorCode};
+use ostium_rand::SecureRng;
 use time::OffsetDateTime;
 
 use crate::Engine;
 use crate::authenticate::{Authenticating, Progress};
 use crate::client::Client;
 use crate::issue::server_error;
+use crate::secret::Entropy;
 use crate::step::{Flow, Pending, Step};
 use crate::store::{Effect, Outcome, StoreError, Write};
 
@@ -47,8 +49,28 @@ impl<E: ClientWrite> ClientWriteFlow<E>
 where
     Flow: From<Self>,
 {
+    /// Starts from the parsed request (or its parse error): draws `octets` of randomness in one
+    /// call, builds the endpoint, and authenticates what the client presented.
+    pub(crate) fn begin<R>(
+        engine: &Engine,
+        now: OffsetDateTime,
+        rng: &mut (impl SecureRng + ?Sized),
+        octets: usize,
+        parsed: Result<R, ErrorResponse<TokenErrorCode>>,
+        build: impl FnOnce(Entropy, R) -> E,
+    ) -> Step {
+        let parsed = match parsed {
+            Ok(parsed) => parsed,
+            Err(error) => return engine.token_error(&error),
+        };
+        let Ok(entropy) = Entropy::draw(rng, octets) else {
+            return engine.token_error(&server_error("randomness unavailable"));
+        };
+        Self::start(engine, now, build(entropy, parsed))
+    }
+
     /// Starts: authenticates what the client presented.
-    pub(crate) fn start(engine: &Engine, now: OffsetDateTime, mut endpoint: E) -> Step {
+    fn start(engine: &Engine, now: OffsetDateTime, mut endpoint: E) -> Step {
         let (authenticating, progress) = Authenticating::start(endpoint.client_auth());
         let flow = Self {
             now,

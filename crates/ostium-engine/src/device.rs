@@ -177,18 +177,14 @@ impl Engine {
                 "the device grant is not offered",
             ));
         }
-        let parsed = match DeviceAuthorizationRequest::parse(request) {
-            Ok(parsed) => parsed,
-            Err(error) => return self.token_error(&error),
-        };
-        let Ok(entropy) = Entropy::draw(rng, Entropy::DEVICE) else {
-            return self.token_error(&server_error("randomness unavailable"));
-        };
-        let endpoint = DeviceEndpoint {
-            entropy,
-            request: parsed,
-        };
-        DeviceFlow::start(self, now, endpoint)
+        DeviceFlow::begin(
+            self,
+            now,
+            rng,
+            Entropy::DEVICE,
+            DeviceAuthorizationRequest::parse(request),
+            |entropy, request| DeviceEndpoint { entropy, request },
+        )
     }
 
     /// The device verification page: the user typed `user_code` (RFC 8628 §3.3). Ends in

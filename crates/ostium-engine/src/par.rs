@@ -58,18 +58,14 @@ impl Engine {
         now: OffsetDateTime,
         rng: &mut (impl SecureRng + ?Sized),
     ) -> Step {
-        let parsed = match PushedAuthorizationRequest::parse(request) {
-            Ok(parsed) => parsed,
-            Err(error) => return self.token_error(&error),
-        };
-        let Ok(entropy) = Entropy::draw(rng, Entropy::REQUEST_URI) else {
-            return self.token_error(&server_error("randomness unavailable"));
-        };
-        let endpoint = PushEndpoint {
-            entropy,
-            request: parsed,
-        };
-        ParFlow::start(self, now, endpoint)
+        ParFlow::begin(
+            self,
+            now,
+            rng,
+            Entropy::REQUEST_URI,
+            PushedAuthorizationRequest::parse(request),
+            |entropy, request| PushEndpoint { entropy, request },
+        )
     }
 }
 

@@ -354,14 +354,7 @@ impl State {
                 Outcome::Rotation(rotation)
             }
             Effect::RevokeFamily(grant) => {
-                self.families
-                    .entry(grant)
-                    .or_insert(Family {
-                        generation: 0,
-                        rotated_at: None,
-                        revoked: true,
-                    })
-                    .revoked = true;
+                self.revoke_family(grant);
                 Outcome::Written
             }
             Effect::RemoveClient(client_id) => {
@@ -551,6 +544,18 @@ impl State {
         }
     }
 
+    /// Marks a grant family revoked: its code and every token of it stop working.
+    fn revoke_family(&mut self, grant: GrantId) {
+        self.families
+            .entry(grant)
+            .or_insert(Family {
+                generation: 0,
+                rotated_at: None,
+                revoked: true,
+            })
+            .revoked = true;
+    }
+
     fn remove_client(&mut self, client_id: &ClientId) {
         self.clients.remove(client_id);
         let mut grants: Vec<GrantId> = Vec::new();
@@ -586,14 +591,7 @@ impl State {
                 }),
         );
         for grant in grants {
-            self.families
-                .entry(grant)
-                .or_insert(Family {
-                    generation: 0,
-                    rotated_at: None,
-                    revoked: true,
-                })
-                .revoked = true;
+            self.revoke_family(grant);
         }
         // Pending device requests of the client cannot be approved any more.
         self.devices
