@@ -506,6 +506,24 @@ impl AuthorizeFlow {
         let Some(client) = client else {
             return error_page(400, "unknown client");
         };
+        // Item 19: a request object's parameters replace the query's (RFC 9101 §6.3), redirect
+        // URI included, so the request starts over from them. A bad object is answered at the
+        // query's redirect URI, if that one is registered; otherwise with an error page.
+        let mut parsed = parsed;
+        let mut object_error = None;
+        if let Some(object) = parsed
+            .as_mut()
+            .ok()
+            .and_then(|request| request.request.take())
+        {
+            match crate::request_object::parameters(engine, &client, object.as_str(), self.now) {
+                Ok(params) => {
+                    let parsed = AuthorizationRequest::parse(&params).map(Box::new);
+                    return self.start(engine, parsed, session, Some(client), pushed);
+                }
+                Err(refusal) => object_error = Some(refusal),
+            }
+        }
         let (redirect_uri, response_mode, openid) = match &parsed {
             Ok(request) => (
                 request.redirect_uri.clone(),
@@ -562,6 +580,10 @@ impl AuthorizeFlow {
             )
         };
 
+        // Item 19: the request object's refusal, at the query's verified redirect URI.
+        if let Some((code, text)) = object_error {
+            return fail(code, text);
+        }
         // Item 4: this server implements the code flow only (RFC 9700 §2.1.2).
         if request.response_type != Some(ResponseType::CODE) {
             return fail(
@@ -573,13 +595,6 @@ impl AuthorizeFlow {
             return fail(
                 AuthorizationErrorCode::UnauthorizedClient,
                 "the client may not use the code flow",
-            );
-        }
-        // Item 19.
-        if request.request.is_some() {
-            return fail(
-                AuthorizationErrorCode::RequestNotSupported,
-                "request objects are not supported",
             );
         }
         // Only this server's own PAR request_uris are understood (taken above); others are not.

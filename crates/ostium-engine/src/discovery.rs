@@ -108,7 +108,17 @@ impl Engine {
         metadata.id_token_signing_alg_values_supported =
             Some(vec![config.keys.algorithm().to_string()]);
         metadata.claims_parameter_supported = Some(true);
-        metadata.request_parameter_supported = Some(false);
+        // Item 19: request objects by value, signed with the client's registered keys.
+        metadata.request_parameter_supported = Some(true);
+        metadata.request_object_signing_alg_values_supported = Some(
+            config
+                .profile
+                .client_assertion_algorithms
+                .iter()
+                .filter(|algorithm| !algorithm.is_symmetric())
+                .map(ToString::to_string)
+                .collect(),
+        );
         metadata.request_uri_parameter_supported = Some(false);
         metadata.prompt_values_supported =
             Some(strings(&["none", "login", "consent", "select_account"]));

@@ -21,6 +21,7 @@ mod lookup;
 mod par;
 mod records;
 mod registration;
+mod request_object;
 mod revoke;
 mod secret;
 mod step;

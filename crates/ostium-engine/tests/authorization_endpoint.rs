@@ -633,8 +633,9 @@ fn req_18_nonce_is_optional_for_code_and_copied_unmodified() {
 }
 
 #[test]
-fn req_19_request_objects_are_rejected_as_unsupported() {
+fn req_19_unsigned_objects_and_foreign_request_uris_are_unsupported() {
     let mut h = harness();
+    // Unsigned, or from a client without registered keys: request_not_supported, by redirect.
     let (query, _) = h.authorization_query(
         FITNESS_APP,
         FITNESS_REDIRECT,
@@ -661,7 +662,161 @@ fn req_19_request_objects_are_rejected_as_unsupported() {
             .unwrap(),
         Some("request_uri_not_supported")
     );
-    assert_eq!(h.engine.metadata().request_parameter_supported, Some(false));
+    let metadata = h.engine.metadata();
+    assert_eq!(metadata.request_parameter_supported, Some(true));
+    assert_eq!(metadata.request_uri_parameter_supported, Some(false));
+}
+
+/// A client that signs its request objects with a registered key (`private_key_jwt`).
+const SIGNED_APP: &str = "signed-app";
+const SIGNED_REDIRECT: &str = "https://signed.example/cb";
+
+fn signed_app_key() -> ostium_jose::Jwk {
+    signing_key(51, "rp-key")
+}
+
+fn register_signed_app(h: &Harness) {
+    use ostium_engine::{Client, ClientCredentials};
+    use ostium_messages::redirect_uri::RegisteredRedirectUri;
+    use ostium_messages::values::ClientId;
+    let public = signed_app_key().to_public().unwrap();
+    let keys = ostium_jose::JwkSet::from_keys(vec![public]).unwrap();
+    h.store
+        .register(Client::confidential(
+            ClientId::parse(SIGNED_APP).unwrap(),
+            ClientCredentials::PrivateKeyJwt(Box::new(keys)),
+            vec![RegisteredRedirectUri::parse(SIGNED_REDIRECT).unwrap()],
+            ostium_scope::ClientScope::new(ostium_scope::Scope::parse("openid profile").unwrap()),
+        ))
+        .unwrap();
+}
+
+fn request_object(
+    key: &ostium_jose::Jwk,
+    alg: ostium_jose::Algorithm,
+    claims: &serde_json::Value,
+) -> String {
+    let header = ostium_jose::SigningHeader::new(alg)
+        .typ("oauth-authz-req+jwt")
+        .kid(key.kid().unwrap().clone());
+    ostium_jose::Signer::new(key, &header)
+        .unwrap()
+        .sign_json(claims)
+        .unwrap()
+}
+
+#[test]
+fn req_19_signed_request_objects_are_processed_and_their_values_win() {
+    let mut h = harness();
+    register_signed_app(&h);
+    let now = h.clock.now().unix_timestamp();
+    let claims = serde_json::json!({
+        "iss": SIGNED_APP,
+        "aud": ISSUER,
+        "exp": now + 300,
+        "nbf": now,
+        "client_id": SIGNED_APP,
+        "response_type": "code",
+        "redirect_uri": SIGNED_REDIRECT,
+        "scope": "openid profile",
+        "state": "from-the-object",
+        "nonce": "n-object",
+        "max_age": 3600,
+        "claims": {"id_token": {"name": null}},
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256"
+    });
+    let object = request_object(&signed_app_key(), ostium_jose::Algorithm::Es256, &claims);
+    // The query's own parameters (other than client_id) are ignored: its state, its scope.
+    let query = Params::from_iter([
+        ("client_id", SIGNED_APP),
+        ("request", object.as_str()),
+        ("state", "from-the-query"),
+        ("scope", "openid"),
+    ])
+    .encode();
+    let response = h.approve(&query);
+    let callback = redirect_params(&response);
+    assert!(
+        response
+            .header("location")
+            .unwrap()
+            .starts_with(SIGNED_REDIRECT)
+    );
+    assert_eq!(callback.single("state").unwrap(), Some("from-the-object"));
+    assert!(callback.single("code").unwrap().is_some());
+
+    // What must hold, and the refusals, each redirected to the query's registered URI with
+    // the query's state.
+    let refusals = [
+        (
+            serde_json::json!({"iss": "someone-else"}),
+            "invalid_request_object",
+        ),
+        (
+            serde_json::json!({"aud": "https://other.example"}),
+            "invalid_request_object",
+        ),
+        (
+            serde_json::json!({"exp": now - 60}),
+            "invalid_request_object",
+        ),
+        (
+            serde_json::json!({"nbf": now + 3600}),
+            "invalid_request_object",
+        ),
+        (
+            serde_json::json!({"client_id": DRAWING_APP}),
+            "invalid_request_object",
+        ),
+        (
+            serde_json::json!({"request_uri": "https://signed.example/r"}),
+            "invalid_request_object",
+        ),
+    ];
+    for (change, expected) in refusals {
+        let mut broken = claims.clone();
+        for (name, value) in change.as_object().unwrap() {
+            broken[name] = value.clone();
+        }
+        let object = request_object(&signed_app_key(), ostium_jose::Algorithm::Es256, &broken);
+        let query = Params::from_iter([
+            ("client_id", SIGNED_APP),
+            ("redirect_uri", SIGNED_REDIRECT),
+            ("request", object.as_str()),
+            ("state", "from-the-query"),
+        ])
+        .encode();
+        let callback = redirect_params(&respond(h.authorize(&query, None)));
+        assert_eq!(
+            callback.single("error").unwrap(),
+            Some(expected),
+            "{change}"
+        );
+        assert_eq!(callback.single("state").unwrap(), Some("from-the-query"));
+    }
+    // Signed with a key the client did not register.
+    let stranger = signing_key(52, "rp-key");
+    let object = request_object(&stranger, ostium_jose::Algorithm::Es256, &claims);
+    let query = Params::from_iter([
+        ("client_id", SIGNED_APP),
+        ("redirect_uri", SIGNED_REDIRECT),
+        ("request", object.as_str()),
+    ])
+    .encode();
+    assert_eq!(
+        redirect_params(&respond(h.authorize(&query, None)))
+            .single("error")
+            .unwrap(),
+        Some("invalid_request_object")
+    );
+    // An object whose redirect URI is not registered: an error page, never a redirect there.
+    let mut elsewhere = claims.clone();
+    elsewhere["redirect_uri"] = serde_json::json!("https://evil.example/cb");
+    let object = request_object(&signed_app_key(), ostium_jose::Algorithm::Es256, &elsewhere);
+    let query =
+        Params::from_iter([("client_id", SIGNED_APP), ("request", object.as_str())]).encode();
+    assert_error_page(&respond(h.authorize(&query, None)));
 }
 
 #[test]
