@@ -108,13 +108,19 @@ pub(crate) fn parameters(
         if name == "client_id" || JWT_CLAIMS.contains(&name.as_str()) {
             continue;
         }
-        let text = match value {
-            Value::String(text) => text.clone(),
-            Value::Null => continue,
-            // `claims` is a JSON object, `max_age` a number: their parameter form is JSON.
-            other => other.to_string(),
-        };
-        params.push(name.as_str(), text);
+        match value {
+            Value::String(text) => params.push(name.as_str(), text.as_str()),
+            Value::Null => {}
+            // A list of strings is a repeated parameter (`resource`, RFC 8707).
+            Value::Array(items) if items.iter().all(Value::is_string) => {
+                for item in items.iter().filter_map(Value::as_str) {
+                    params.push(name.as_str(), item);
+                }
+            }
+            // `claims` and `authorization_details` are JSON, `max_age` a number: their
+            // parameter form is their JSON text.
+            other => params.push(name.as_str(), other.to_string()),
+        }
     }
     Ok(params)
 }

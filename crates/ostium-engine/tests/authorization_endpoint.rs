@@ -810,6 +810,23 @@ fn req_19_signed_request_objects_are_processed_and_their_values_win() {
             .unwrap(),
         Some("invalid_request_object")
     );
+    // A list in the object is a repeated parameter: here a resource the client may not use
+    // (`invalid_target`), not an unreadable one.
+    let mut with_resource = claims.clone();
+    with_resource["resource"] = serde_json::json!(["https://files.example/"]);
+    let object = request_object(
+        &signed_app_key(),
+        ostium_jose::Algorithm::Es256,
+        &with_resource,
+    );
+    let query =
+        Params::from_iter([("client_id", SIGNED_APP), ("request", object.as_str())]).encode();
+    assert_eq!(
+        redirect_params(&respond(h.authorize(&query, None)))
+            .single("error")
+            .unwrap(),
+        Some("invalid_target")
+    );
     // An object whose redirect URI is not registered: an error page, never a redirect there.
     let mut elsewhere = claims.clone();
     elsewhere["redirect_uri"] = serde_json::json!("https://evil.example/cb");
