@@ -529,11 +529,7 @@ fn req_16_max_age_exceeded_requires_login_and_auth_time_is_in_the_id_token() {
         true,
     );
     let response = h.approve(&query);
-    let code = redirect_params(&response)
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&response);
     let claims = jwt_claims(
         json(&h.redeem_confidential(&code, &pending))["id_token"]
             .as_str()
@@ -619,11 +615,7 @@ fn req_18_nonce_is_optional_for_code_and_copied_unmodified() {
         &[("nonce", nonce)],
         true,
     );
-    let code = redirect_params(&h.approve(&query))
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&h.approve(&query));
     let claims = jwt_claims(
         json(&h.redeem_confidential(&code, &pending))["id_token"]
             .as_str()
@@ -930,11 +922,7 @@ fn an_essential_acr_must_be_met_by_the_login() {
         .engine
         .consented(*context, decision, h.clock.now(), &mut h.rng);
     let response = respond(h.engine.drive(step, &h.store));
-    let code = redirect_params(&response)
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&response);
     let id_token = json(&h.redeem_confidential(&code, &pending))["id_token"]
         .as_str()
         .unwrap()
@@ -1085,11 +1073,7 @@ fn consent_may_narrow_but_not_widen_the_request() {
     let step = h
         .engine
         .consented(*context.clone(), narrowed, h.clock.now(), &mut h.rng);
-    let code = redirect_params(&respond(h.engine.drive(step, &h.store)))
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&respond(h.engine.drive(step, &h.store)));
     assert_eq!(
         json(&h.redeem_confidential(&code, &pending))["scope"],
         "email openid"
@@ -1185,11 +1169,7 @@ fn resources_and_authorization_details_types_must_be_allowed_for_the_client() {
         1,
         "shown on the consent page"
     );
-    let code = redirect_params(&h.approve(&query))
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&h.approve(&query));
     let body = json(&h.redeem_public(&code, &pending));
     let claims = jwt_claims(body["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], serde_json::json!(["https://files.example"]));

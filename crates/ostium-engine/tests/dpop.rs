@@ -236,11 +236,7 @@ fn bound_code(h: &mut Harness, thumbprint: &str) -> (String, Pending) {
         &[("dpop_jkt", thumbprint)],
         true,
     );
-    let code = redirect_params(&h.approve(&query))
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&h.approve(&query));
     (code, pending)
 }
 

@@ -47,11 +47,7 @@ fn sign_in_code_flow_yields_a_verifiable_id_token_and_userinfo() {
         true,
     );
     let response = h.approve(&query);
-    let code = redirect_params(&response)
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&response);
     let response = h.redeem_confidential(&code, &pending);
     assert_eq!(
         response.status(),
@@ -130,11 +126,7 @@ fn the_async_driver_runs_the_same_flow_as_the_sync_one() {
     let response = block_on(h.engine.drive_async(step, &h.store))
         .into_response()
         .unwrap();
-    let code = redirect_params(&response)
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&response);
     let body = ostium_messages::Params::from_iter([
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),

@@ -552,11 +552,7 @@ fn code_with_claims(h: &mut Harness, scope: &str, claims: &str) -> (String, Pend
         true,
     );
     let response = h.approve(&query);
-    let code = redirect_params(&response)
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&response);
     (code, pending)
 }
 

@@ -83,11 +83,7 @@ fn a_registered_client_signs_in_with_the_code_flow() {
     // The new client goes through a whole flow with its secret.
     let (query, pending) =
         h.authorization_query(&client_id, RP_REDIRECT, "openid profile", &[], true);
-    let code = redirect_params(&h.approve(&query))
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&h.approve(&query));
     let authorization = basic(&client_id, &secret);
     let tokens = h.token(
         &[

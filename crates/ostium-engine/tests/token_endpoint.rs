@@ -348,11 +348,7 @@ fn req_28_verifier_for_a_code_issued_without_challenge_is_rejected() {
     let (query, pending) =
         h.authorization_query(FITNESS_APP, FITNESS_REDIRECT, "openid", &[], false);
     let response = h.approve(&query);
-    let code = redirect_params(&response)
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&response);
     let response = h.redeem_confidential(&code, &pending);
     assert_eq!(
         (response.status(), error_code(&response).as_str()),
@@ -551,11 +547,7 @@ fn req_47_refreshed_id_token_keeps_iss_sub_aud_and_auth_time_without_nonce() {
         &[("nonce", "abc")],
         true,
     );
-    let code = redirect_params(&h.approve(&query))
-        .single("code")
-        .unwrap()
-        .unwrap()
-        .to_owned();
+    let code = code_in(&h.approve(&query));
     let first = json(&h.redeem_confidential(&code, &pending));
     let original = jwt_claims(first["id_token"].as_str().unwrap());
     h.advance(120);

@@ -347,6 +347,15 @@ pub fn redirect_params(response: &HttpResponse) -> Params {
     Params::parse_query(query).unwrap()
 }
 
+/// The `code` a successful authorization redirect delivers.
+pub fn code_in(response: &HttpResponse) -> String {
+    redirect_params(response)
+        .single("code")
+        .unwrap()
+        .expect("a code in the redirect")
+        .to_owned()
+}
+
 pub fn json(response: &HttpResponse) -> Value {
     serde_json::from_slice(response.body()).unwrap_or_else(|e| {
         panic!(
