@@ -122,7 +122,7 @@ fn pair(alg: Algorithm) -> Pair {
 
 fn to_standard_base64(url: &str) -> String {
     let mut s = url.replace('-', "+").replace('_', "/");
-    while s.len() % 4 != 0 {
+    while !s.len().is_multiple_of(4) {
         s.push('=');
     }
     s

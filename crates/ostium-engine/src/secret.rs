@@ -10,8 +10,8 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ostium_rand::{RandomFailure, SecureRng};
-use ring::digest::{SHA256, digest};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest as _, Sha256};
 
 /// Octets of randomness in every code and opaque token.
 pub(crate) const SECRET_OCTETS: usize = 32;
@@ -34,9 +34,7 @@ impl SecretHash {
     }
 
     fn of_octets(secret: &[u8]) -> Self {
-        let mut out = [0u8; 32];
-        out.copy_from_slice(digest(&SHA256, secret).as_ref());
-        Self(out)
+        Self(Sha256::digest(secret).into())
     }
 
     /// Rebuilds a hash read back from storage.
@@ -464,5 +462,35 @@ mod tests {
             shown.starts_with("SecretHash(") && shown.len() < 24,
             "{shown}"
         );
+    }
+    /// Stored hashes outlive the code that wrote them: they stay plain SHA-256 (FIPS 180-4),
+    /// here its known answers for "abc" and for the empty string.
+    #[test]
+    fn secret_hashes_are_sha256() {
+        let hex = |hash: SecretHash| {
+            hash.as_bytes()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        assert_eq!(
+            hex(SecretHash::of("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            hex(SecretHash::of("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    proptest::proptest! {
+        /// The same SHA-256 as ring's (the JOSE side's), at every length around the block
+        /// boundaries.
+        #[test]
+        fn secret_hashes_agree_with_ring(secret in "\\PC{0,150}") {
+            let ring = ring::digest::digest(&ring::digest::SHA256, secret.as_bytes());
+            let ours = SecretHash::of(&secret);
+            proptest::prop_assert_eq!(ours.as_bytes().as_slice(), ring.as_ref());
+        }
     }
 }

@@ -484,12 +484,12 @@ impl TokenFlow {
             return engine.token_error(&invalid_grant(&format!("PKCE: {error}")));
         }
         // RFC 9449 §10: a code bound with `dpop_jkt` is redeemed only with a proof of that key.
-        if let Some(bound) = &record.dpop_jkt {
-            if self.dpop.as_ref().map(|proof| &proof.jkt) != Some(bound) {
-                return engine.token_error(&invalid_grant(
-                    "the code is bound to a DPoP key this request does not prove",
-                ));
-            }
+        if let Some(bound) = &record.dpop_jkt
+            && self.dpop.as_ref().map(|proof| &proof.jkt) != Some(bound)
+        {
+            return engine.token_error(&invalid_grant(
+                "the code is bound to a DPoP key this request does not prove",
+            ));
         }
         if let Some(effect) = self.user_claims_effect(&record.details) {
             return self.defer(client, DeferredGrant::Code(record), effect);

@@ -148,18 +148,18 @@ fn issue(model: &mut Model, response: &HttpResponse, app: App, family: usize, no
         expires_at: now + Duration::seconds(body["expires_in"].as_i64().unwrap()),
         revoked: false,
     });
-    if let Some(refresh) = body["refresh_token"].as_str() {
-        if !model.refresh.iter().any(|r| r.token == refresh) {
-            for older in model.refresh.iter_mut().filter(|r| r.family == family) {
-                older.current = false;
-            }
-            model.refresh.push(RefreshM {
-                token: refresh.to_owned(),
-                app,
-                family,
-                current: true,
-            });
+    if let Some(refresh) = body["refresh_token"].as_str()
+        && !model.refresh.iter().any(|r| r.token == refresh)
+    {
+        for older in model.refresh.iter_mut().filter(|r| r.family == family) {
+            older.current = false;
         }
+        model.refresh.push(RefreshM {
+            token: refresh.to_owned(),
+            app,
+            family,
+            current: true,
+        });
     }
 }
 

@@ -256,10 +256,10 @@ impl<'de> Fast<'de> {
     }
 
     fn map<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value, GiveUp> {
-        if self.scanner.level() == 0 {
-            if let Some(tape) = self.tape.take() {
-                return self.replay(tape, visitor);
-            }
+        if self.scanner.level() == 0
+            && let Some(tape) = self.tape.take()
+        {
+            return self.replay(tape, visitor);
         }
         let entered = self.scanner.eat(b'{').and_then(|()| self.scanner.enter());
         self.or_give_up(entered)?;

@@ -86,10 +86,10 @@ fn write_short_str(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
     }
     let mut quoted = [0u8; 18];
     quoted[0] = b'"';
-    if len >= 8 {
-        if let Some(dest) = quoted.get_mut(1 + tail_at..9 + tail_at) {
-            dest.copy_from_slice(&tail.to_le_bytes());
-        }
+    if len >= 8
+        && let Some(dest) = quoted.get_mut(1 + tail_at..9 + tail_at)
+    {
+        dest.copy_from_slice(&tail.to_le_bytes());
     }
     // The head goes last: for a short string its padding lanes lie beyond the closing quote's
     // place, which is written after it.

@@ -549,10 +549,10 @@ impl Finished {
     ) -> Result<Finished, JwsError> {
         let protected_jwk = protected.jwk.take();
         let unprotected_jwk = unprotected.as_mut().and_then(|u| u.jwk.take());
-        if let Some(u) = &unprotected {
-            if u.crit.is_some() || u.b64.is_some() {
-                return Err(JwsError::Critical(CritError::Unprotected));
-            }
+        if let Some(u) = &unprotected
+            && (u.crit.is_some() || u.b64.is_some())
+        {
+            return Err(JwsError::Critical(CritError::Unprotected));
         }
         // crit (RFC 7515 §4.1.11) and b64 (RFC 7797 §3, §6).
         let mut b64 = true;

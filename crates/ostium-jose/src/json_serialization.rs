@@ -356,12 +356,12 @@ impl<K: KeySource> JwsVerifier<K> {
                 } else {
                     RawHeader::default()
                 };
-                if let Some(names) = &unprotected_names {
-                    if let Some(name) = names.overlap(&guard) {
-                        return Err(JwsError::DuplicateMember(format!(
-                            "{name} (in both headers)"
-                        )));
-                    }
+                if let Some(names) = &unprotected_names
+                    && let Some(name) = names.overlap(&guard)
+                {
+                    return Err(JwsError::DuplicateMember(format!(
+                        "{name} (in both headers)"
+                    )));
                 }
                 match Finished::from_raw(protected, unprotected, protected_json.as_bytes()) {
                     Ok(finished) => finished.into_header(HeaderJson::Heap(protected_json)),

@@ -326,15 +326,13 @@ impl Text {
         if let Cow::Borrowed(s) = value {
             let base = buffer.as_ptr() as usize;
             let at = s.as_ptr() as usize;
-            if let Some(start) = at.checked_sub(base) {
-                if start
+            if let Some(start) = at.checked_sub(base)
+                && start
                     .checked_add(s.len())
                     .is_some_and(|end| end <= buffer.len())
-                {
-                    if let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(s.len())) {
-                        return Text::Span { start, len };
-                    }
-                }
+                && let (Ok(start), Ok(len)) = (u32::try_from(start), u32::try_from(s.len()))
+            {
+                return Text::Span { start, len };
             }
         }
         Text::Owned(value.into_owned().into_boxed_str())

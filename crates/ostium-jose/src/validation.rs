@@ -326,19 +326,19 @@ impl Validation {
                 return Err(ClaimsError::Expired);
             }
         }
-        if let Some(nbf) = claims.nbf {
-            if now.saturating_add(leeway) < nbf.unix() {
-                return Err(ClaimsError::NotYetValid);
-            }
+        if let Some(nbf) = claims.nbf
+            && now.saturating_add(leeway) < nbf.unix()
+        {
+            return Err(ClaimsError::NotYetValid);
         }
         if let Some(iat) = claims.iat {
             if iat.unix() > now.saturating_add(leeway) {
                 return Err(ClaimsError::IssuedInFuture);
             }
-            if let Some(max_age) = self.max_age {
-                if now.saturating_sub(iat.unix()) > max_age.saturating_add(leeway) {
-                    return Err(ClaimsError::TooOld);
-                }
+            if let Some(max_age) = self.max_age
+                && now.saturating_sub(iat.unix()) > max_age.saturating_add(leeway)
+            {
+                return Err(ClaimsError::TooOld);
             }
         }
         if !self.issuers.is_empty() {

@@ -242,29 +242,29 @@ fn rfc7520_section4_every_supported_example_verifies() {
             });
         }
         // Deterministic algorithms re-sign to the RFC's bytes.
-        if section["reproducible"] == Value::Bool(true) {
-            if let (Some(compact), Some(protected)) = (
+        if section["reproducible"] == Value::Bool(true)
+            && let (Some(compact), Some(protected)) = (
                 output["compact"].as_str(),
                 section["signing"]["protected_b64u"].as_str(),
-            ) {
-                let header_json = String::from_utf8(base64_url(protected)).unwrap();
-                let key = keys.iter().find(|k| k.is_private()).unwrap();
-                let key = if key.algorithm().is_none() {
-                    key.clone()
-                        .with_algorithm(Algorithm::from_name(alg_names[0]).unwrap())
-                        .unwrap()
-                } else {
-                    key.clone()
-                };
-                let signer = Signer::with_protected_header(&key, &header_json).unwrap();
-                let token = if detached {
-                    signer.sign_detached(payload)
-                } else {
-                    signer.sign(payload)
-                }
-                .unwrap();
-                assert_eq!(token, compact, "{name}");
+            )
+        {
+            let header_json = String::from_utf8(base64_url(protected)).unwrap();
+            let key = keys.iter().find(|k| k.is_private()).unwrap();
+            let key = if key.algorithm().is_none() {
+                key.clone()
+                    .with_algorithm(Algorithm::from_name(alg_names[0]).unwrap())
+                    .unwrap()
+            } else {
+                key.clone()
+            };
+            let signer = Signer::with_protected_header(&key, &header_json).unwrap();
+            let token = if detached {
+                signer.sign_detached(payload)
+            } else {
+                signer.sign(payload)
             }
+            .unwrap();
+            assert_eq!(token, compact, "{name}");
         }
     }
 }

@@ -138,17 +138,17 @@ impl DeviceAuthorizationResponse {
         let mut object: serde_json::Map<String, serde_json::Value> = crate::json::from_slice(body)?;
         if leniency.expires_in_as_string {
             for name in ["expires_in", "interval"] {
-                if let Some(slot) = object.get_mut(name) {
-                    if let Some(seconds) = lenient_seconds(slot) {
-                        *slot = serde_json::Value::from(seconds);
-                    }
+                if let Some(slot) = object.get_mut(name)
+                    && let Some(seconds) = lenient_seconds(slot)
+                {
+                    *slot = serde_json::Value::from(seconds);
                 }
             }
         }
-        if !object.contains_key("verification_uri") {
-            if let Some(url) = object.remove("verification_url") {
-                object.insert("verification_uri".into(), url);
-            }
+        if !object.contains_key("verification_uri")
+            && let Some(url) = object.remove("verification_url")
+        {
+            object.insert("verification_uri".into(), url);
         }
         serde_json::from_value(serde_json::Value::Object(object))
             .map_err(|e| JsonError::Invalid(crate::params::clip_long(&e.to_string())))

@@ -159,10 +159,10 @@ impl IntrospectionResponse {
         let mut object: serde_json::Map<String, Value> = crate::json::from_slice(body)?;
         if leniency.expires_in_as_string {
             for name in ["exp", "iat", "nbf"] {
-                if let Some(slot) = object.get_mut(name) {
-                    if let Some(seconds) = lenient_seconds(slot) {
-                        *slot = Value::from(seconds);
-                    }
+                if let Some(slot) = object.get_mut(name)
+                    && let Some(seconds) = lenient_seconds(slot)
+                {
+                    *slot = Value::from(seconds);
                 }
             }
         }

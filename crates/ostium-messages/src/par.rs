@@ -54,10 +54,10 @@ impl PushedAuthorizationRequest {
             .iter()
             .filter(|(name, _)| !CLIENT_AUTH_PARAMETERS.contains(name) || *name == "client_id")
             .collect();
-        if !inner.contains("client_id") {
-            if let Some(client_id) = client_auth.client_id() {
-                inner.push("client_id", client_id.as_str());
-            }
+        if !inner.contains("client_id")
+            && let Some(client_id) = client_auth.client_id()
+        {
+            inner.push("client_id", client_id.as_str());
         }
         let request = AuthorizationRequest::parse(&inner).map_err(|e| to_token_error(&e.error))?;
         Ok(Self {

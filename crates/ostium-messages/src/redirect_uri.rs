@@ -420,10 +420,9 @@ impl RegisteredRedirectUri {
             if let Some(port) = authority
                 .get(host.len()..)
                 .and_then(|p| p.strip_prefix(':'))
+                && !is_canonical_port(port)
             {
-                if !is_canonical_port(port) {
-                    return Err(RedirectUriError::InvalidPort);
-                }
+                return Err(RedirectUriError::InvalidPort);
             }
             if scheme == "http" {
                 let literal = match host {

@@ -201,10 +201,11 @@ impl ClientMetadata {
                 ));
             }
         }
-        if let Some(kind) = &self.application_type {
-            if kind != "web" && kind != "native" {
-                return Err(invalid("application_type must be web or native"));
-            }
+        if let Some(kind) = &self.application_type
+            && kind != "web"
+            && kind != "native"
+        {
+            return Err(invalid("application_type must be web or native"));
         }
         if let Some(scope) = &self.scope {
             ostium_scope::Scope::parse(scope).map_err(|e| {

@@ -180,29 +180,28 @@ pub fn presented_token(
         && request
             .content_type
             .is_some_and(|c| crate::params::check_form_content_type(Some(c)).is_ok());
-    if form {
-        if let Some(token) =
+    if form
+        && let Some(token) =
             token_parameter(Params::parse_form(request.content_type, request.body))?
-        {
-            if !methods.allow_form_body {
-                return Err(error(
-                    Code::InvalidRequest,
-                    "access_token in the request body is not accepted",
-                ));
-            }
-            found.push(body_token(token, TokenLocation::FormBody, &dpop_proof)?);
+    {
+        if !methods.allow_form_body {
+            return Err(error(
+                Code::InvalidRequest,
+                "access_token in the request body is not accepted",
+            ));
         }
+        found.push(body_token(token, TokenLocation::FormBody, &dpop_proof)?);
     }
-    if let Some(query) = request.query {
-        if let Some(token) = token_parameter(Params::parse_query(query))? {
-            if !methods.allow_query {
-                return Err(error(
-                    Code::InvalidRequest,
-                    "access_token in the URI is not accepted",
-                ));
-            }
-            found.push(body_token(token, TokenLocation::Query, &dpop_proof)?);
+    if let Some(query) = request.query
+        && let Some(token) = token_parameter(Params::parse_query(query))?
+    {
+        if !methods.allow_query {
+            return Err(error(
+                Code::InvalidRequest,
+                "access_token in the URI is not accepted",
+            ));
         }
+        found.push(body_token(token, TokenLocation::Query, &dpop_proof)?);
     }
     if found.len() > 1 {
         return Err(error(
@@ -313,10 +312,10 @@ impl Challenge {
                 params.push(format!("{name}={}", quoted_string(&value)));
             }
         }
-        if let Some(scope) = &self.scope {
-            if !scope.is_empty() {
-                params.push(format!("scope={}", quoted_string(&scope.to_string())));
-            }
+        if let Some(scope) = &self.scope
+            && !scope.is_empty()
+        {
+            params.push(format!("scope={}", quoted_string(&scope.to_string())));
         }
         if !self.algs.is_empty() {
             params.push(format!("algs={}", quoted_string(&self.algs.join(" "))));

@@ -841,12 +841,11 @@ impl TokenResponse {
     /// [`JsonError`] when, even so, it is not a valid response.
     pub fn parse_json_lenient(body: &[u8], leniency: Leniency) -> Result<Self, JsonError> {
         let mut object: serde_json::Map<String, Value> = crate::json::from_slice(body)?;
-        if leniency.expires_in_as_string {
-            if let Some(slot) = object.get_mut("expires_in") {
-                if let Some(seconds) = lenient_seconds(slot) {
-                    *slot = Value::from(seconds);
-                }
-            }
+        if leniency.expires_in_as_string
+            && let Some(slot) = object.get_mut("expires_in")
+            && let Some(seconds) = lenient_seconds(slot)
+        {
+            *slot = Value::from(seconds);
         }
         if leniency.scope_as_array {
             if let Some(slot) = object.get_mut("scope") {

@@ -56,10 +56,10 @@ impl CodeVerifier {
 pub(crate) fn check_unreserved(value: &str) -> Result<(), PkceError> {
     // A pass without an early exit, which the compiler vectorizes; the offending byte is looked
     // for only when there is one.
-    if !value.bytes().fold(true, |all, b| all & is_unreserved(b)) {
-        if let Some(at) = value.bytes().position(|b| !is_unreserved(b)) {
-            return Err(PkceError::InvalidCharacter { at });
-        }
+    if !value.bytes().fold(true, |all, b| all & is_unreserved(b))
+        && let Some(at) = value.bytes().position(|b| !is_unreserved(b))
+    {
+        return Err(PkceError::InvalidCharacter { at });
     }
     // All bytes are ASCII now, so the byte length is the character count.
     if !(MIN_LEN..=MAX_LEN).contains(&value.len()) {

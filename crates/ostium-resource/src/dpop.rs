@@ -117,10 +117,10 @@ impl ResourceGuard {
         ) {
             return Err(invalid(DpopRejection::AccessTokenHashMismatch));
         }
-        if let Some(nonces) = nonces {
-            if !proof.nonce.as_deref().is_some_and(|n| nonces.accepts(n)) {
-                return Err(RejectionKind::UseDpopNonce(nonces.current.clone()));
-            }
+        if let Some(nonces) = nonces
+            && !proof.nonce.as_deref().is_some_and(|n| nonces.accepts(n))
+        {
+            return Err(RejectionKind::UseDpopNonce(nonces.current.clone()));
         }
         if proof.jkt != jkt.as_str() {
             return Err(invalid(DpopRejection::KeyMismatch));

@@ -225,15 +225,14 @@ impl ScopePolicy {
         original: &'o Scope,
         requested: Option<&Scope>,
     ) -> Result<RefreshedScope<'o>, InvalidScope> {
-        if let Some(requested) = requested {
-            if let Some(token) = requested
+        if let Some(requested) = requested
+            && let Some(token) = requested
                 .iter()
                 .find(|token| !catalog.covers(original, token))
-            {
-                return Err(InvalidScope::NotOriginallyGranted {
-                    token: token.clone(),
-                });
-            }
+        {
+            return Err(InvalidScope::NotOriginallyGranted {
+                token: token.clone(),
+            });
         }
         let wanted = requested.unwrap_or(original);
         let scope = self.filter(catalog, &client.allowed, wanted)?;

@@ -560,10 +560,10 @@ impl State {
         self.clients.remove(client_id);
         let mut grants: Vec<GrantId> = Vec::new();
         for slot in self.codes.values() {
-            if let CodeSlot::Live(record) = slot {
-                if record.details.client_id == *client_id {
-                    grants.push(record.grant);
-                }
+            if let CodeSlot::Live(record) = slot
+                && record.details.client_id == *client_id
+            {
+                grants.push(record.grant);
             }
         }
         grants.extend(

@@ -229,10 +229,10 @@ fn bit_length(value: &[u8]) -> usize {
 impl Jwk {
     /// Builds a key from parameters, running every check (RFC 7518 §6).
     pub(crate) fn build(params: Params, meta: Metadata, checks: Checks) -> Result<Jwk, KeyError> {
-        if let Some(alg) = meta.alg {
-            if alg.key_family() != params.family() {
-                return Err(KeyError::AlgorithmMismatch { algorithm: alg });
-            }
+        if let Some(alg) = meta.alg
+            && alg.key_family() != params.family()
+        {
+            return Err(KeyError::AlgorithmMismatch { algorithm: alg });
         }
         usage::check_usage(meta.key_use.as_ref(), meta.key_ops.as_deref())?;
         let (verifying, signing) = match &params {
@@ -558,10 +558,10 @@ impl Jwk {
         {
             return Err(JwsError::KeyAlgorithmMismatch(algorithm));
         }
-        if let Params::Oct { k } = &self.params {
-            if k.expose().len() < algorithm.min_hmac_key_len() {
-                return Err(JwsError::KeyAlgorithmMismatch(algorithm));
-            }
+        if let Params::Oct { k } = &self.params
+            && k.expose().len() < algorithm.min_hmac_key_len()
+        {
+            return Err(JwsError::KeyAlgorithmMismatch(algorithm));
         }
         if !self.permits(signing) {
             return Err(JwsError::KeyUsageNotPermitted);

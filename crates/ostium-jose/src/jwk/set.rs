@@ -286,10 +286,10 @@ impl JwkSet {
                 return Err(JwsError::AmbiguousKey);
             }
         }
-        if let (Some(kid), Some(_)) = (kid, found) {
-            if self.skipped.iter().any(|s| s.kid.as_deref() == Some(kid)) {
-                return Err(JwsError::AmbiguousKey);
-            }
+        if let (Some(kid), Some(_)) = (kid, found)
+            && self.skipped.iter().any(|s| s.kid.as_deref() == Some(kid))
+        {
+            return Err(JwsError::AmbiguousKey);
         }
         found.ok_or(JwsError::NoMatchingKey)
     }
