@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use ostium_jose::{Algorithm, Jwk, JwkSet};
+use ostium_jose::{Algorithm, DpopNonceSchedule, Jwk, JwkSet};
 use ostium_messages::values::Issuer;
 use ostium_scope::{Scope, ScopeCatalog, ScopePolicy};
 use time::Duration;
@@ -33,6 +33,11 @@ pub struct Config {
     pub scope_policy: ScopePolicy,
     /// Dynamic client registration (RFC 7591): `None` (the default) turns it off.
     pub registration: Option<Registration>,
+    /// Server-provided DPoP nonces (RFC 9449 §8, §9): with a schedule, every DPoP proof at the
+    /// token endpoint and UserInfo must carry its current (or previous) nonce, and every
+    /// response to a DPoP request carries the current one in `DPoP-Nonce`. `None` (the
+    /// default): no nonces.
+    pub dpop_nonces: Option<DpopNonceSchedule>,
 }
 
 /// Dynamic client registration (RFC 7591; OIDC Dynamic Client Registration), and who may use it.
@@ -107,6 +112,7 @@ impl Config {
             catalog,
             scope_policy: ScopePolicy::oidc(),
             registration: None,
+            dpop_nonces: None,
         }
     }
 
@@ -123,6 +129,14 @@ impl Config {
     #[must_use]
     pub fn with_registration(mut self, registration: Registration) -> Self {
         self.registration = Some(registration);
+        self
+    }
+
+    /// Demands server-provided DPoP nonces from `schedule` (RFC 9449 §8, §9). Replicas that
+    /// serve the same issuer need the same schedule secret.
+    #[must_use]
+    pub fn with_dpop_nonces(mut self, schedule: DpopNonceSchedule) -> Self {
+        self.dpop_nonces = Some(schedule);
         self
     }
 

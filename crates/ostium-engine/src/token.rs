@@ -126,10 +126,11 @@ impl Engine {
         let dpop = match request.dpop {
             Some(proof) => match self.check_dpop_proof(proof, now) {
                 Ok(proven) => Some(Box::new(proven)),
-                Err(error) => return self.token_error(&error),
+                Err(error) => return self.stamp_dpop_nonce(self.token_error(&error), now),
             },
             None if self.config().profile.require_dpop => {
-                return self.token_error(&invalid_dpop("a DPoP proof is required"));
+                let refused = self.token_error(&invalid_dpop("a DPoP proof is required"));
+                return self.stamp_dpop_nonce(refused, now);
             }
             None => None,
         };
@@ -148,6 +149,7 @@ impl Engine {
             }),
             (progress, _) => progress,
         };
+        let dpop_at = dpop.as_ref().map(|_| now);
         let flow = Box::new(TokenFlow {
             now,
             entropy,
@@ -157,7 +159,7 @@ impl Engine {
             user_claims: None,
             dpop,
         });
-        flow.after_authentication(self, progress)
+        self.stamp_dpop_nonce_if(flow.after_authentication(self, progress), dpop_at)
     }
 
     /// Checks a token request's DPoP proof (RFC 9449 §4.3): the JOSE checks, `htm` POST and
@@ -180,6 +182,10 @@ impl Engine {
         if !same_target(&proof.htu, &config.endpoints.token) {
             return Err(invalid_dpop("htu is not this token endpoint"));
         }
+        // RFC 9449 §8: the server's nonce, when it demands one.
+        if let Some(why) = self.dpop_nonce_problem(proof.nonce.as_deref(), now) {
+            return Err(ErrorResponse::new(TokenErrorCode::UseDpopNonce).with_description(why));
+        }
         let jkt = JwkThumbprint::parse(&proof.jkt)
             .map_err(|_| server_error("the proof's key thumbprint is malformed"))?;
         Ok(ProvenKey {
@@ -200,6 +206,15 @@ impl Engine {
 
 impl TokenFlow {
     pub(crate) fn resume(
+        self: Box<Self>,
+        engine: &Engine,
+        outcome: Result<Outcome, StoreError>,
+    ) -> Step {
+        let dpop_at = self.dpop.as_ref().map(|_| self.now);
+        engine.stamp_dpop_nonce_if(self.resume_stage(engine, outcome), dpop_at)
+    }
+
+    fn resume_stage(
         mut self: Box<Self>,
         engine: &Engine,
         outcome: Result<Outcome, StoreError>,

@@ -33,6 +33,9 @@ use crate::store::{Effect, JtiUse, Outcome, StoreError};
 /// The UserInfo endpoint's suspended state.
 pub(crate) struct UserInfoFlow {
     now: OffsetDateTime,
+    /// The request's time when the token came with the DPoP scheme: every answer then carries
+    /// the server's current DPoP nonce, if it uses nonces.
+    dpop_at: Option<OffsetDateTime>,
     /// How the token came: its scheme, and its DPoP proof already checked against this request
     /// (everything but the key binding and the `jti`).
     presentation: Presentation,
@@ -41,7 +44,21 @@ pub(crate) struct UserInfoFlow {
 
 enum Presentation {
     Bearer,
-    Dpop(Result<Box<DpopProof>, String>),
+    Dpop(Result<Box<DpopProof>, ProofRejection>),
+}
+
+/// Why a DPoP proof at UserInfo is refused.
+enum ProofRejection {
+    /// `invalid_dpop_proof`, saying why.
+    Invalid(String),
+    /// `use_dpop_nonce` (RFC 9449 §9), saying why.
+    NeedsNonce(&'static str),
+}
+
+impl From<&str> for ProofRejection {
+    fn from(text: &str) -> Self {
+        Self::Invalid(text.to_owned())
+    }
 }
 
 enum Stage {
@@ -67,6 +84,12 @@ fn invalid_dpop_proof(text: &str) -> Step {
     Step::Respond(resource_error_response(&[challenge], None))
 }
 
+fn use_dpop_nonce(text: &str) -> Step {
+    let challenge = Challenge::dpop(Vec::<String>::new())
+        .with_error(ErrorResponse::new(ResourceErrorCode::UseDpopNonce).with_description(text));
+    Step::Respond(resource_error_response(&[challenge], None))
+}
+
 fn invalid_token() -> Step {
     invalid_token_text("the access token is invalid or expired")
 }
@@ -87,25 +110,26 @@ impl Engine {
             }
         };
         let token = presented.access_token.as_str();
-        let presentation = match presented.scheme {
-            TokenScheme::Bearer => Presentation::Bearer,
-            _ => Presentation::Dpop(self.check_userinfo_proof(
-                request,
-                presented.dpop_proof.as_ref().map(|p| p.as_str()),
-                token,
-                now,
-            )),
+        let (presentation, dpop_at) = match presented.scheme {
+            TokenScheme::Bearer => (Presentation::Bearer, None),
+            _ => {
+                let proof = presented.dpop_proof.as_ref().map(|p| p.as_str());
+                let checked = self.check_userinfo_proof(request, proof, token, now);
+                (Presentation::Dpop(checked), Some(now))
+            }
         };
         let flow = UserInfoFlow {
             now,
+            dpop_at,
             presentation,
             stage: Stage::LookingUp,
         };
         if let Some(jwt) = lookup::jwt_access_token(self, token, now) {
             let Ok(subject) = Subject::parse(&jwt.subject) else {
-                return invalid_token();
+                return self.stamp_dpop_nonce_if(invalid_token(), dpop_at);
             };
-            return flow.bound(Arc::new(jwt.details), subject, jwt.jkt.as_deref());
+            let step = flow.bound(Arc::new(jwt.details), subject, jwt.jkt.as_deref());
+            return self.stamp_dpop_nonce_if(step, dpop_at);
         }
         Step::Effect(Pending::new(
             Effect::AccessToken(SecretHash::of(token)),
@@ -123,12 +147,12 @@ impl Engine {
         proof: Option<&str>,
         token: &str,
         now: OffsetDateTime,
-    ) -> Result<Box<DpopProof>, String> {
+    ) -> Result<Box<DpopProof>, ProofRejection> {
         let config = self.config();
         let proof = proof.ok_or("a DPoP token needs a DPoP proof")?;
         let proof = DpopProofCheck::new(AlgorithmSet::of(&config.profile.dpop_algorithms))
             .verify(proof, now)
-            .map_err(|error| error.to_string())?;
+            .map_err(|error| ProofRejection::Invalid(error.to_string()))?;
         if proof.htm != request.method {
             return Err("htm is not the request's method".into());
         }
@@ -144,6 +168,9 @@ impl Engine {
             .is_some_and(|sent| ostium_rand::constant_time_eq(sent.as_bytes(), ath.as_bytes()))
         {
             return Err("ath is not the hash of the access token".into());
+        }
+        if let Some(why) = self.dpop_nonce_problem(proof.nonce.as_deref(), now) {
+            return Err(ProofRejection::NeedsNonce(why));
         }
         Ok(Box::new(proof))
     }
@@ -162,7 +189,12 @@ impl UserInfoFlow {
             (None, Presentation::Dpop(_)) => {
                 invalid_token_text("the access token is not bound to a DPoP key")
             }
-            (Some(_), Presentation::Dpop(Err(text))) => invalid_dpop_proof(&text),
+            (Some(_), Presentation::Dpop(Err(ProofRejection::Invalid(text)))) => {
+                invalid_dpop_proof(&text)
+            }
+            (Some(_), Presentation::Dpop(Err(ProofRejection::NeedsNonce(why)))) => {
+                use_dpop_nonce(why)
+            }
             (Some(jkt), Presentation::Dpop(Ok(proof))) => {
                 if proof.jkt != jkt {
                     return invalid_dpop_proof("the proof is not signed by the token's key");
@@ -194,7 +226,12 @@ impl UserInfoFlow {
         Step::Effect(Pending::new(effect, self))
     }
 
-    pub(crate) fn resume(mut self, _engine: &Engine, outcome: Result<Outcome, StoreError>) -> Step {
+    pub(crate) fn resume(self, engine: &Engine, outcome: Result<Outcome, StoreError>) -> Step {
+        let dpop_at = self.dpop_at;
+        engine.stamp_dpop_nonce_if(self.resume_stage(outcome), dpop_at)
+    }
+
+    fn resume_stage(mut self, outcome: Result<Outcome, StoreError>) -> Step {
         let Ok(outcome) = outcome else {
             return Step::Respond(HttpResponse::new(500).with_header("cache-control", "no-store"));
         };

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
-use ostium_engine::{AccessTokenFormat, Profile};
-use ostium_jose::{Algorithm, HashAlgorithm, Jwk, Signer, SigningHeader};
+use ostium_engine::{AccessTokenFormat, Engine, Profile};
+use ostium_jose::{Algorithm, DpopNonceSchedule, HashAlgorithm, Jwk, Signer, SigningHeader};
 use ostium_messages::{HttpRequest, HttpResponse, Params};
 use serde_json::{Value, json};
 
@@ -322,6 +322,136 @@ fn bad_proofs_are_refused_at_the_token_endpoint() {
         error_code(&redeem_public(&mut h, &code, &pending, Some(&proof))),
         "invalid_dpop_proof"
     );
+}
+
+/// The harness's engine, demanding nonces from `schedule`.
+fn with_nonces(mut h: Harness, schedule: &DpopNonceSchedule) -> Harness {
+    let config = h.engine.config().clone().with_dpop_nonces(schedule.clone());
+    h.engine = Engine::new(config).unwrap();
+    h
+}
+
+fn nonce_token_proof(h: &Harness, key: &Jwk, nonce: &str) -> String {
+    let claims = json!({"htm": "POST", "htu": TOKEN_ENDPOINT, "nonce": nonce});
+    proof_with(h, key, "dpop+jwt", claims)
+}
+
+/// RFC 9449 §8, §9: with a nonce schedule, proofs without the server's nonce get
+/// `use_dpop_nonce` and the nonce in `DPoP-Nonce`, at the token endpoint (400) and at UserInfo
+/// (401); every answer to a DPoP request carries the current nonce; a nonce from two windows
+/// ago is stale.
+#[test]
+fn dpop_nonces_are_demanded_at_the_token_endpoint_and_userinfo() {
+    let schedule = DpopNonceSchedule::new(&[5; 32], time::Duration::seconds(60));
+    let mut h = with_nonces(harness(), &schedule);
+    let key = dpop_key(41);
+    let (code, pending) = h.code_for(DRAWING_APP, DRAWING_REDIRECT, "openid offline_access");
+
+    // No nonce: the exact answer, and the code is not spent (the proof is checked first).
+    let without_nonce = token_proof(&h, &key);
+    let demanded = redeem_public(&mut h, &code, &pending, Some(&without_nonce));
+    let nonce = schedule.current(h.clock.now());
+    assert_eq!(demanded.status(), 400);
+    assert_eq!(
+        std::str::from_utf8(demanded.body()).unwrap(),
+        r#"{"error":"use_dpop_nonce","error_description":"a DPoP nonce is required"}"#
+    );
+    assert_eq!(demanded.header("dpop-nonce"), Some(nonce.as_str()));
+    assert_eq!(demanded.header("cache-control"), Some("no-store"));
+    // A nonce the server never issued.
+    let made_up = nonce_token_proof(&h, &key, "made-up");
+    let refused = redeem_public(&mut h, &code, &pending, Some(&made_up));
+    assert_eq!(error_code(&refused), "use_dpop_nonce");
+    assert_eq!(
+        json(&refused)["error_description"],
+        "the DPoP nonce is stale or unknown"
+    );
+
+    // With it: the tokens, and the nonce again.
+    let proof = nonce_token_proof(&h, &key, &nonce);
+    let issued = redeem_public(&mut h, &code, &pending, Some(&proof));
+    assert_eq!(issued.status(), 200, "{:?}", json(&issued));
+    assert_eq!(issued.header("dpop-nonce"), Some(nonce.as_str()));
+    let body = json(&issued);
+    assert_eq!(body["token_type"], "DPoP");
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+
+    // UserInfo: 401 with a DPoP challenge first, then the claims.
+    let without = userinfo(
+        &h,
+        "DPoP",
+        &access,
+        Some(&userinfo_proof(&h, &key, &access)),
+    );
+    assert_eq!(without.status(), 401);
+    let challenge = without.header("www-authenticate").unwrap();
+    assert!(
+        challenge.starts_with("DPoP ") && challenge.contains(r#"error="use_dpop_nonce""#),
+        "{challenge}"
+    );
+    assert_eq!(without.header("dpop-nonce"), Some(nonce.as_str()));
+    let ath = URL_SAFE_NO_PAD.encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        access.as_bytes(),
+    ));
+    let claims = json!({"htm": "GET", "htu": USERINFO_ENDPOINT, "ath": ath, "nonce": nonce});
+    let with = userinfo(
+        &h,
+        "DPoP",
+        &access,
+        Some(&proof_with(&h, &key, "dpop+jwt", claims)),
+    );
+    assert_eq!(with.status(), 200, "{:?}", with.header("www-authenticate"));
+    assert_eq!(with.header("dpop-nonce"), Some(nonce.as_str()));
+
+    // Still accepted in the next window; stale two windows on. The refresh token survives the
+    // demand, and the retry with the new nonce refreshes.
+    h.advance(60);
+    let next = nonce_token_proof(&h, &key, &nonce);
+    let refreshed = refresh_public(&mut h, &refresh, Some(&next));
+    assert_eq!(refreshed.status(), 200, "{:?}", json(&refreshed));
+    let newer = schedule.current(h.clock.now());
+    assert_ne!(newer, nonce);
+    assert_eq!(refreshed.header("dpop-nonce"), Some(newer.as_str()));
+    let refresh = json(&refreshed)["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    h.advance(120);
+    let stale = nonce_token_proof(&h, &key, &newer);
+    let demanded = refresh_public(&mut h, &refresh, Some(&stale));
+    assert_eq!(error_code(&demanded), "use_dpop_nonce");
+    let newest = demanded.header("dpop-nonce").unwrap().to_owned();
+    assert_eq!(newest, schedule.current(h.clock.now()));
+    let retry = nonce_token_proof(&h, &key, &newest);
+    assert_eq!(refresh_public(&mut h, &refresh, Some(&retry)).status(), 200);
+}
+
+/// Nonces concern DPoP requests only: a Bearer exchange is answered as before, without
+/// `DPoP-Nonce`; a profile that requires DPoP names the nonce when the proof is missing.
+#[test]
+fn dpop_nonces_leave_bearer_requests_alone() {
+    let schedule = DpopNonceSchedule::new(&[6; 32], time::Duration::minutes(5));
+    let mut h = with_nonces(harness(), &schedule);
+    let (code, pending) = h.code_for(DRAWING_APP, DRAWING_REDIRECT, "openid");
+    let bearer = redeem_public(&mut h, &code, &pending, None);
+    assert_eq!(bearer.status(), 200);
+    assert_eq!(json(&bearer)["token_type"], "Bearer");
+    assert_eq!(bearer.header("dpop-nonce"), None);
+    let access = json(&bearer)["access_token"].as_str().unwrap().to_owned();
+    let claims = userinfo(&h, "Bearer", &access, None);
+    assert_eq!(claims.status(), 200);
+    assert_eq!(claims.header("dpop-nonce"), None);
+
+    let mut profile = Profile::oauth21();
+    profile.require_dpop = true;
+    let mut h = with_nonces(harness_with(profile), &schedule);
+    let (code, pending) = h.code_for(DRAWING_APP, DRAWING_REDIRECT, "openid");
+    let missing = redeem_public(&mut h, &code, &pending, None);
+    assert_eq!(error_code(&missing), "invalid_dpop_proof");
+    let nonce = schedule.current(h.clock.now());
+    assert_eq!(missing.header("dpop-nonce"), Some(nonce.as_str()));
 }
 
 #[test]

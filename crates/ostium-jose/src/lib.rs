@@ -8,6 +8,7 @@ mod claims_serializer;
 mod crypto;
 mod der;
 mod dpop;
+mod dpop_nonce;
 mod error;
 #[cfg(fuzzing)]
 #[doc(hidden)]
@@ -28,6 +29,7 @@ pub use algorithm::{Algorithm, AlgorithmSet, KeyFamily};
 pub use claims::NumericDate;
 pub use crypto::HashAlgorithm;
 pub use dpop::{DpopProof, DpopProofCheck, DpopProofError};
+pub use dpop_nonce::DpopNonceSchedule;
 pub use error::{ClaimsError, CritError, Error, JwsError, KeyError, Part, PeerError};
 pub use header::Header;
 pub use jwk::{

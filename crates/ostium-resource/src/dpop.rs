@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ostium_jose::{DpopProofCheck, DpopProofError};
+use ostium_jose::{DpopNonceSchedule, DpopProofCheck, DpopProofError};
 use ostium_messages::{AccessToken, JwkThumbprint};
 use time::OffsetDateTime;
 
@@ -25,6 +25,24 @@ impl DpopNonces {
             current: current.into(),
             also_accepted: Vec::new(),
         }
+    }
+
+    /// The nonces `schedule` accepts at `now`: its current one, and the previous window's.
+    /// Resource servers and the authorization server can share one schedule secret, or each
+    /// use its own.
+    ///
+    /// ```
+    /// use ostium_jose::DpopNonceSchedule;
+    /// use ostium_resource::DpopNonces;
+    /// use time::{Duration, OffsetDateTime};
+    ///
+    /// let schedule = DpopNonceSchedule::new(&[7; 32], Duration::minutes(5));
+    /// let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+    /// let nonces = DpopNonces::scheduled(&schedule, now);
+    /// assert_eq!(nonces.current(), schedule.current(now));
+    /// ```
+    pub fn scheduled(schedule: &DpopNonceSchedule, now: OffsetDateTime) -> Self {
+        Self::new(schedule.current(now)).also_accepting(schedule.previous(now))
     }
 
     /// Also accepts `previous` (rotation).
@@ -158,5 +176,13 @@ mod tests {
         assert!(nonces.accepts("n1"));
         assert!(!nonces.accepts("n0"));
         assert_eq!(nonces.current(), "n2");
+
+        let schedule = DpopNonceSchedule::new(&[1; 32], time::Duration::seconds(60));
+        let at = |s| OffsetDateTime::from_unix_timestamp(s).unwrap();
+        let scheduled = DpopNonces::scheduled(&schedule, at(6_100));
+        assert!(scheduled.accepts(&schedule.current(at(6_000))));
+        assert!(scheduled.accepts(&schedule.current(at(6_060))));
+        assert!(!scheduled.accepts(&schedule.current(at(5_999))));
+        assert_eq!(scheduled.current(), schedule.current(at(6_100)));
     }
 }
