@@ -11,7 +11,7 @@ use ostium_engine::{
     Authentication, Client, ClientCredentials, Config, ConsentDecision, Driven, Engine, GrantType,
     MemoryStore, Registration, SecretHash, SigningKeys, Subject,
 };
-use ostium_jose::{Algorithm, Jwk, Kid};
+use ostium_jose::{Algorithm, DpopNonceSchedule, Jwk, Kid, Signer, SigningHeader};
 use ostium_messages::redirect_uri::RegisteredRedirectUri;
 use ostium_messages::values::{ClientId, Issuer};
 use ostium_messages::{HttpRequest, HttpResponse, Params};
@@ -46,11 +46,14 @@ enum Op {
         basic: Option<String>,
         dpop: Option<String>,
     },
-    /// Redeem a code issued earlier.
+    /// Redeem a code issued earlier, optionally with a valid DPoP proof (so that the nonce
+    /// check and what follows it run) carrying the server's current nonce (`true`) or a fuzzed
+    /// one.
     Redeem {
         which: u8,
         right_verifier: bool,
         extra: String,
+        proof: Option<(bool, Option<String>)>,
     },
     UserInfo {
         authorization: String,
@@ -117,15 +120,50 @@ fn key() -> &'static Jwk {
     })
 }
 
+/// The DPoP key of the fuzzed clients' valid proofs.
+fn dpop_key() -> &'static Jwk {
+    static KEY: OnceLock<Jwk> = OnceLock::new();
+    KEY.get_or_init(|| Jwk::generate(Algorithm::Es256, &mut SeededRng::new(2)).unwrap())
+}
+
+fn nonce_schedule() -> DpopNonceSchedule {
+    DpopNonceSchedule::new(&[3; 32], time::Duration::minutes(1))
+}
+
+/// A valid proof for the token endpoint at `iat`, with `nonce` (kept to base64url characters,
+/// so that it needs no JSON escape).
+fn token_proof(jti: usize, iat: i64, nonce: Option<&str>) -> String {
+    let nonce = nonce
+        .map(|n| {
+            let kept: String = n
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            format!(r#","nonce":"{kept}""#)
+        })
+        .unwrap_or_default();
+    let claims = format!(
+        r#"{{"jti":"j{jti}","iat":{iat},"htm":"POST","htu":"https://op.example/token"{nonce}}}"#
+    );
+    let header = SigningHeader::new(Algorithm::Es256)
+        .typ("dpop+jwt")
+        .embed_public_key(dpop_key())
+        .unwrap();
+    Signer::new(dpop_key(), &header)
+        .unwrap()
+        .sign(claims.as_bytes())
+        .unwrap()
+}
+
 fn setup() -> (Engine, MemoryStore) {
     let keys = SigningKeys::new(key().clone(), Algorithm::Es256, &[]).unwrap();
     let engine = Engine::new(
-        Config::new(Issuer::parse("https://op.example").unwrap(), keys).with_registration(
-            Registration::open(
+        Config::new(Issuer::parse("https://op.example").unwrap(), keys)
+            .with_registration(Registration::open(
                 "https://op.example/register",
                 Scope::parse("openid profile").unwrap(),
-            ),
-        ),
+            ))
+            .with_dpop_nonces(nonce_schedule()),
     )
     .unwrap();
     let store = MemoryStore::new();
@@ -209,6 +247,8 @@ fuzz_target!(|ops: Vec<Op>| {
     // Device and user codes issued, and device codes redeemed.
     let mut devices: Vec<(String, String)> = Vec::new();
     let mut devices_redeemed: Vec<String> = Vec::new();
+    // DPoP proofs made, for their `jti`.
+    let mut proofs = 0usize;
     let session =
         |clock: &FixedClock| Authentication::new(Subject::parse("alice").unwrap(), clock.now());
 
@@ -277,6 +317,7 @@ fuzz_target!(|ops: Vec<Op>| {
                 which,
                 right_verifier,
                 extra,
+                proof,
             } => {
                 let Some((code, verifier, public)) =
                     issued.get(usize::from(which) % issued.len().max(1))
@@ -298,9 +339,30 @@ fuzz_target!(|ops: Vec<Op>| {
                 if !*public {
                     request = request.with_authorization(CONF_BASIC);
                 }
+                let schedule = nonce_schedule();
+                let proof = proof.map(|(current, nonce)| {
+                    let nonce = if current {
+                        Some(schedule.current(now))
+                    } else {
+                        nonce
+                    };
+                    let accepted = nonce.as_deref().is_some_and(|n| schedule.accepts(n, now));
+                    proofs += 1;
+                    (token_proof(proofs, now.unix_timestamp(), nonce.as_deref()), accepted)
+                });
+                request.dpop = proof.as_ref().map(|(proof, _)| proof.as_str());
                 let step = engine.token(&request, now, &mut rng);
                 if let Some(response) = engine.drive(step, &store).into_response() {
                     check_token_response(&response);
+                    if let Some((_, accepted)) = proof {
+                        // RFC 9449 §8: a proof without an accepted nonce never gets tokens,
+                        // and every answer names the nonce to use.
+                        assert!(accepted || response.status() != 200, "tokens without a nonce");
+                        assert_eq!(
+                            response.header("dpop-nonce"),
+                            Some(schedule.current(now).as_str())
+                        );
+                    }
                     if response.status() == 200 {
                         assert!(!redeemed.contains(code), "a code was redeemed twice");
                         redeemed.push(code.clone());

@@ -119,6 +119,19 @@ impl Engine {
         now: OffsetDateTime,
         rng: &mut (impl SecureRng + ?Sized),
     ) -> Step {
+        let step = self.token_step(request, now, rng);
+        // Every answer to a DPoP request names the current nonce (RFC 9449 §8.2); the flow
+        // stamps the answers it gives after a store round trip.
+        let dpop_at = request.dpop.map(|_| now);
+        self.stamp_dpop_nonce_if(step, dpop_at)
+    }
+
+    fn token_step(
+        &self,
+        request: &HttpRequest<'_>,
+        now: OffsetDateTime,
+        rng: &mut (impl SecureRng + ?Sized),
+    ) -> Step {
         let mut parsed = match TokenRequest::parse(request) {
             Ok(parsed) => parsed,
             Err(error) => return self.token_error(&error),
@@ -126,7 +139,7 @@ impl Engine {
         let dpop = match request.dpop {
             Some(proof) => match self.check_dpop_proof(proof, now) {
                 Ok(proven) => Some(Box::new(proven)),
-                Err(error) => return self.stamp_dpop_nonce(self.token_error(&error), now),
+                Err(error) => return self.token_error(&error),
             },
             None if self.config().profile.require_dpop => {
                 let refused = self.token_error(&invalid_dpop("a DPoP proof is required"));
@@ -149,7 +162,6 @@ impl Engine {
             }),
             (progress, _) => progress,
         };
-        let dpop_at = dpop.as_ref().map(|_| now);
         let flow = Box::new(TokenFlow {
             now,
             entropy,
@@ -159,7 +171,7 @@ impl Engine {
             user_claims: None,
             dpop,
         });
-        self.stamp_dpop_nonce_if(flow.after_authentication(self, progress), dpop_at)
+        flow.after_authentication(self, progress)
     }
 
     /// Checks a token request's DPoP proof (RFC 9449 §4.3): the JOSE checks, `htm` POST and

@@ -426,6 +426,12 @@ fn dpop_nonces_are_demanded_at_the_token_endpoint_and_userinfo() {
     assert_eq!(newest, schedule.current(h.clock.now()));
     let retry = nonce_token_proof(&h, &key, &newest);
     assert_eq!(refresh_public(&mut h, &refresh, Some(&retry)).status(), 200);
+
+    // Any answer to a DPoP request names the nonce, a malformed request's too.
+    let proof = nonce_token_proof(&h, &key, &newest);
+    let malformed = token_request(&mut h, &[("grant_type", "")], None, Some(&proof));
+    assert_eq!(error_code(&malformed), "invalid_request");
+    assert_eq!(malformed.header("dpop-nonce"), Some(newest.as_str()));
 }
 
 /// Nonces concern DPoP requests only: a Bearer exchange is answered as before, without
