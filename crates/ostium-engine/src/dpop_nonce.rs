@@ -27,6 +27,8 @@ impl Engine {
     /// Adds the current nonce in `DPoP-Nonce` to a response for a DPoP request made at `now`
     /// (one that carried a proof or used the DPoP scheme), when nonces are configured and the
     /// response does not name one already (§8.2: a client keeps the latest).
+    #[cold]
+    #[inline(never)]
     pub(crate) fn stamp_dpop_nonce(&self, step: Step, now: OffsetDateTime) -> Step {
         match (step, self.config().dpop_nonces.as_ref()) {
             (Step::Respond(response), Some(schedule))
@@ -39,6 +41,8 @@ impl Engine {
     }
 
     /// [`Self::stamp_dpop_nonce`] when the request was a DPoP one (`dpop_at` its time).
+    /// Inlined: on the common path (no DPoP) it is one test, without moving the step.
+    #[inline(always)]
     pub(crate) fn stamp_dpop_nonce_if(&self, step: Step, dpop_at: Option<OffsetDateTime>) -> Step {
         match dpop_at {
             Some(now) => self.stamp_dpop_nonce(step, now),
