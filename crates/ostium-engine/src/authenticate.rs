@@ -18,6 +18,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::Engine;
 use crate::client::{Client, ClientCredentials};
+use crate::config::AssertionAudience;
 use crate::store::{Effect, JtiUse, Outcome};
 
 /// Clock skew tolerated on client assertions (FAPI 2.0 §5.3.2.1 item 13 allows up to 10 s).
@@ -117,6 +118,12 @@ impl Authenticating {
     }
 
     fn check(&mut self, engine: &Engine, now: OffsetDateTime, client: Arc<Client>) -> Progress {
+        let profile = &engine.config().profile;
+        if !profile.client_auth_methods.contains(&client.credentials.method()) {
+            return Progress::Failed(invalid_client(
+                "the client's authentication method is not allowed here",
+            ));
+        }
         match (&self.presented, &client.credentials) {
             (
                 ClientAuthentication::ClientSecretBasic { client_secret, .. },
@@ -181,7 +188,17 @@ impl Authenticating {
                         ));
                     }
                 };
+                let audience = engine.config().profile.assertion_audience;
                 match verified {
+                    // FAPI 2.0 §5.3.2.1 item 8: the issuer as a string, not in an array.
+                    Ok(jwt)
+                        if audience == AssertionAudience::IssuerString
+                            && !jwt
+                                .claims::<AudienceClaim>()
+                                .is_ok_and(|claims| claims.aud.is_string()) =>
+                    {
+                        Progress::Failed(invalid_client("the client assertion is invalid"))
+                    }
                     Ok(jwt) => match (jwt.jwt_id(), jwt.expires_at()) {
                         (Some(jti), Some(exp)) => {
                             let effect = Effect::ConsumeJti {
@@ -207,18 +224,28 @@ impl Authenticating {
     }
 }
 
+/// A client assertion's `aud`, as sent.
+#[derive(serde::Deserialize)]
+struct AudienceClaim {
+    aud: serde_json::Value,
+}
+
 /// OIDC Core §9 / RFC 7523 §3: `iss` = `sub` = `client_id`, `aud` the issuer or the token
-/// endpoint, `exp` and `jti` required.
+/// endpoint (only the issuer under [`AssertionAudience::IssuerString`]), `exp` and `jti`
+/// required.
 fn assertion_policy(engine: &Engine, client_id: &ClientId, algorithms: AlgorithmSet) -> Validation {
     let config = engine.config();
-    Validation::new(Typ::Jwt, algorithms)
+    let policy = Validation::new(Typ::Jwt, algorithms)
         .typ_may_be_absent()
         .issuer(client_id.as_str())
         .subject(client_id.as_str())
         .audience(config.issuer.as_str())
-        .audience(&config.endpoints.token)
         .require(Claim::Jti)
-        .leeway(ASSERTION_LEEWAY)
+        .leeway(ASSERTION_LEEWAY);
+    match config.profile.assertion_audience {
+        AssertionAudience::IssuerOrTokenEndpoint => policy.audience(&config.endpoints.token),
+        AssertionAudience::IssuerString => policy,
+    }
 }
 
 #[cfg(test)]

@@ -44,6 +44,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::Engine;
 use crate::client::{Client, GrantType};
+use crate::config::Profile;
 use crate::par::pushed_request_hash;
 use crate::records::{Authentication, CodeRecord, Consent, GrantDetails, Subject};
 use crate::secret::{Entropy, SecretHash};
@@ -389,9 +390,10 @@ fn html_escape(text: &str) -> String {
     out
 }
 
-pub(crate) fn redirect_rule(scope_is_openid: bool) -> RedirectUriParameter {
-    // OIDC Core §3.1.2.1: always required for OpenID requests (checklist item 7).
-    if scope_is_openid {
+pub(crate) fn redirect_rule(profile: &Profile, scope_is_openid: bool) -> RedirectUriParameter {
+    // OIDC Core §3.1.2.1: always required for OpenID requests (checklist item 7); FAPI 2.0
+    // §5.3.2.2 item 6: always, when the profile says so.
+    if scope_is_openid || profile.require_redirect_uri {
         RedirectUriParameter::Required
     } else {
         RedirectUriParameter::OptionalWithSingleRegistration
@@ -474,7 +476,7 @@ impl AuthorizeFlow {
                 let Ok(target) = select_redirect_uri(
                     &client.redirect_uris,
                     context.redirect_uri.as_ref(),
-                    redirect_rule(context.scope.contains("openid")),
+                    redirect_rule(&engine.config().profile, context.scope.contains("openid")),
                 ) else {
                     return error_page(400, "the redirect_uri is not registered for this client");
                 };
@@ -540,7 +542,7 @@ impl AuthorizeFlow {
         let Ok(target) = select_redirect_uri(
             &client.redirect_uris,
             redirect_uri.as_ref(),
-            redirect_rule(openid),
+            redirect_rule(&engine.config().profile, openid),
         ) else {
             return error_page(
                 400,
@@ -595,6 +597,13 @@ impl AuthorizeFlow {
             return fail(
                 AuthorizationErrorCode::UnauthorizedClient,
                 "the client may not use the code flow",
+            );
+        }
+        let profile = &engine.config().profile;
+        if !profile.client_auth_methods.contains(&client.credentials.method()) {
+            return fail(
+                AuthorizationErrorCode::UnauthorizedClient,
+                "the client's authentication method is not allowed here",
             );
         }
         // Only this server's own PAR request_uris are understood (taken above); others are not.

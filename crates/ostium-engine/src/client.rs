@@ -202,14 +202,58 @@ pub enum ClientCredentials {
 }
 
 impl ClientCredentials {
-    /// The registered method name (OIDC Core §9).
+    /// The registered method.
+    pub fn method(&self) -> AuthMethod {
+        match self {
+            Self::None => AuthMethod::None,
+            Self::SecretBasic(_) => AuthMethod::ClientSecretBasic,
+            Self::SecretPost(_) => AuthMethod::ClientSecretPost,
+            Self::SecretJwt(_) => AuthMethod::ClientSecretJwt,
+            Self::PrivateKeyJwt(_) => AuthMethod::PrivateKeyJwt,
+        }
+    }
+
+    /// The registered method's name (OIDC Core §9).
     pub fn method_name(&self) -> &'static str {
+        self.method().as_str()
+    }
+}
+
+/// A client authentication method (OIDC Core §9; the values of RFC 7591 §2
+/// `token_endpoint_auth_method`), for [`Profile::client_auth_methods`](crate::Profile).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthMethod {
+    /// `none`: public clients.
+    None,
+    /// `client_secret_basic`.
+    ClientSecretBasic,
+    /// `client_secret_post`.
+    ClientSecretPost,
+    /// `client_secret_jwt`.
+    ClientSecretJwt,
+    /// `private_key_jwt`.
+    PrivateKeyJwt,
+}
+
+impl AuthMethod {
+    /// Every method, in the order discovery lists them.
+    pub const ALL: [Self; 5] = [
+        Self::ClientSecretBasic,
+        Self::ClientSecretPost,
+        Self::ClientSecretJwt,
+        Self::PrivateKeyJwt,
+        Self::None,
+    ];
+
+    /// The method's name.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::None => "none",
-            Self::SecretBasic(_) => "client_secret_basic",
-            Self::SecretPost(_) => "client_secret_post",
-            Self::SecretJwt(_) => "client_secret_jwt",
-            Self::PrivateKeyJwt(_) => "private_key_jwt",
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+            Self::ClientSecretJwt => "client_secret_jwt",
+            Self::PrivateKeyJwt => "private_key_jwt",
         }
     }
 }

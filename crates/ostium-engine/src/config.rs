@@ -8,6 +8,7 @@ use ostium_messages::values::Issuer;
 use ostium_scope::{Scope, ScopeCatalog, ScopePolicy};
 use time::Duration;
 
+use crate::client::AuthMethod;
 use crate::error::ConfigError;
 use crate::secret::SecretHash;
 
@@ -277,6 +278,28 @@ pub struct Profile {
     /// Every token request must carry a DPoP proof, so that every access token is
     /// sender-constrained (FAPI 2.0 §5.3.2.1 items 4–5).
     pub require_dpop: bool,
+    /// The client authentication methods accepted, and published in discovery. A client
+    /// registered with another one is refused everywhere (`invalid_client` at the back-channel
+    /// endpoints, `unauthorized_client` at the authorization endpoint), and dynamic registration
+    /// refuses it. Without [`AuthMethod::None`], public clients are refused (FAPI 2.0 §5.3.2.1
+    /// items 3 and 6).
+    pub client_auth_methods: Vec<AuthMethod>,
+    /// What a client assertion's `aud` may be.
+    pub assertion_audience: AssertionAudience,
+    /// Every authorization request, pushed or not, must name its `redirect_uri` (FAPI 2.0
+    /// §5.3.2.2 item 6), not only OpenID ones (OIDC Core §3.1.2.1).
+    pub require_redirect_uri: bool,
+}
+
+/// What a client assertion's `aud` may be (RFC 7523 §3; OIDC Core §9; FAPI 2.0 §5.3.2.1 item 8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AssertionAudience {
+    /// The issuer identifier or the token endpoint URL, alone or in an array.
+    IssuerOrTokenEndpoint,
+    /// The issuer identifier only, as a single string: FAPI 2.0 Final's rule, which closes the
+    /// audience-injection attacks on assertions meant for another server's endpoint.
+    IssuerString,
 }
 
 impl Profile {
@@ -300,6 +323,42 @@ impl Profile {
             ],
             dpop_algorithms: vec![Algorithm::Es256, Algorithm::Ps256, Algorithm::EdDsa],
             require_dpop: false,
+            client_auth_methods: AuthMethod::ALL.to_vec(),
+            assertion_audience: AssertionAudience::IssuerOrTokenEndpoint,
+            require_redirect_uri: false,
+        }
+    }
+
+    /// The FAPI 2.0 Security Profile (Final, §5.3.2) as far as an authorization server decides
+    /// it:
+    /// - confidential clients only, authenticated with `private_key_jwt`, whose assertions
+    ///   name the issuer, as a string, in `aud` (§5.3.2.1 items 3, 6, 8);
+    /// - every access token sender-constrained with DPoP (items 4–5), refresh tokens not
+    ///   rotated (item 9);
+    /// - pushed authorization requests only, with PKCE S256 and a `redirect_uri` (§5.3.2.2
+    ///   items 3, 5, 6);
+    /// - PS256, ES256 and EdDSA for assertions and proofs (§5.4).
+    ///
+    /// The rest is already the engine's behaviour: 60-second codes with the default
+    /// [`Lifetimes`], `iss` in every authorization response, only `response_type=code`, no
+    /// password grant, reused codes revoking their tokens, 10 seconds of clock skew on
+    /// assertions. The embedder's part: TLS, `https` redirect URIs (or native loopback) in the
+    /// clients it registers, and, if it likes, DPoP nonces ([`Config::with_dpop_nonces`]).
+    /// `docs/conformance.md` maps each requirement to its test.
+    pub fn fapi2() -> Self {
+        Self {
+            require_pkce: true,
+            danger_allow_plain_pkce: false,
+            refresh_rotation: RefreshRotation::Never,
+            refresh_grace: None,
+            issue_refresh_tokens: true,
+            require_pushed_requests: true,
+            client_assertion_algorithms: vec![Algorithm::Ps256, Algorithm::Es256, Algorithm::EdDsa],
+            dpop_algorithms: vec![Algorithm::Ps256, Algorithm::Es256, Algorithm::EdDsa],
+            require_dpop: true,
+            client_auth_methods: vec![AuthMethod::PrivateKeyJwt],
+            assertion_audience: AssertionAudience::IssuerString,
+            require_redirect_uri: true,
         }
     }
 

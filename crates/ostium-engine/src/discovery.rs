@@ -52,13 +52,12 @@ impl Engine {
                 .map(str::to_owned)
                 .collect(),
         );
-        let auth_methods = strings(&[
-            "client_secret_basic",
-            "client_secret_post",
-            "client_secret_jwt",
-            "private_key_jwt",
-            "none",
-        ]);
+        let auth_methods: Vec<String> = config
+            .profile
+            .client_auth_methods
+            .iter()
+            .map(|method| method.as_str().to_owned())
+            .collect();
         metadata.token_endpoint_auth_methods_supported = Some(auth_methods.clone());
         // RFC 8414 §2: each endpoint listing a JWT method lists its signing algorithms too.
         let assertion_algorithms: Vec<String> = config

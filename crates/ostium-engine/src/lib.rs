@@ -31,9 +31,12 @@ mod token;
 mod userinfo;
 
 pub use authorize::{AuthorizationContext, ConsentDecision};
-pub use client::{AccessTokenFormat, Client, ClientCredentials, GrantType, RegisteredClient};
+pub use client::{
+    AccessTokenFormat, AuthMethod, Client, ClientCredentials, GrantType, RegisteredClient,
+};
 pub use config::{
-    Config, Endpoints, Lifetimes, Profile, RefreshRotation, Registration, SigningKeys,
+    AssertionAudience, Config, Endpoints, Lifetimes, Profile, RefreshRotation, Registration,
+    SigningKeys,
 };
 pub use device::DeviceContext;
 pub use driver::Driven;

@@ -129,7 +129,7 @@ fn check(
     if select_redirect_uri(
         &client.redirect_uris,
         request.redirect_uri.as_ref(),
-        redirect_rule(openid),
+        redirect_rule(&engine.config().profile, openid),
     )
     .is_err()
     {

@@ -172,6 +172,13 @@ pub(crate) fn decide_client(
     credentials: ClientCredentials,
     metadata: &mut ClientMetadata,
 ) -> Result<Client, ErrorResponse<RegistrationErrorCode>> {
+    let method = credentials.method();
+    if !engine.config().profile.client_auth_methods.contains(&method) {
+        return Err(invalid_metadata(&format!(
+            "token_endpoint_auth_method {} is not allowed here",
+            method.as_str()
+        )));
+    }
     let grants = grant_types(metadata)?;
     let response_types = metadata
         .response_types
