@@ -119,7 +119,10 @@ impl Authenticating {
 
     fn check(&mut self, engine: &Engine, now: OffsetDateTime, client: Arc<Client>) -> Progress {
         let profile = &engine.config().profile;
-        if !profile.client_auth_methods.contains(&client.credentials.method()) {
+        if !profile
+            .client_auth_methods
+            .contains(&client.credentials.method())
+        {
             return Progress::Failed(invalid_client(
                 "the client's authentication method is not allowed here",
             ));

@@ -600,7 +600,10 @@ impl AuthorizeFlow {
             );
         }
         let profile = &engine.config().profile;
-        if !profile.client_auth_methods.contains(&client.credentials.method()) {
+        if !profile
+            .client_auth_methods
+            .contains(&client.credentials.method())
+        {
             return fail(
                 AuthorizationErrorCode::UnauthorizedClient,
                 "the client's authentication method is not allowed here",

@@ -10,7 +10,7 @@ mod client_write;
 mod config;
 mod device;
 mod discovery;
-mod dpop_nonce;
+mod dpop;
 mod driver;
 mod engine;
 mod error;

@@ -28,6 +28,7 @@ use crate::Engine;
 use crate::authorize::redirect_rule;
 use crate::client::{Client, GrantType};
 use crate::client_write::{ClientWrite, ClientWriteFlow};
+use crate::dpop::{ProvenKey, invalid_dpop};
 use crate::issue::server_error;
 use crate::records::PushedRecord;
 use crate::secret::{Entropy, SecretHash};
@@ -41,6 +42,8 @@ pub(crate) const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:"
 pub(crate) struct PushEndpoint {
     entropy: Entropy,
     request: PushedAuthorizationRequest,
+    /// The request's DPoP proof (RFC 9449 §10.1), checked: its key binds the code.
+    proof: Option<Box<ProvenKey>>,
 }
 
 /// The PAR endpoint's suspended state.
@@ -52,26 +55,49 @@ fn invalid(code: TokenErrorCode, text: &str) -> ErrorResponse<TokenErrorCode> {
 
 impl Engine {
     /// Handles a pushed authorization request (RFC 9126 §2.1). `rng` is drawn from once.
+    ///
+    /// A DPoP proof in the request (RFC 9449 §10.1) is checked like one at the token endpoint
+    /// and binds the code to its key, as `dpop_jkt` would; a `dpop_jkt` naming another key is
+    /// refused.
     pub fn pushed_authorization(
         &self,
         request: &HttpRequest<'_>,
         now: OffsetDateTime,
         rng: &mut (impl SecureRng + ?Sized),
     ) -> Step {
-        ParFlow::begin(
+        let proof = match request.dpop {
+            Some(proof) => {
+                let endpoint = self.config().endpoints.pushed_authorization.as_deref();
+                match self.check_dpop_proof(proof, endpoint.unwrap_or_default(), now) {
+                    Ok(proven) => Some(Box::new(proven)),
+                    Err(error) => return self.stamp_dpop_nonce(self.token_error(&error), now),
+                }
+            }
+            None => None,
+        };
+        let step = ParFlow::begin(
             self,
             now,
             rng,
             Entropy::REQUEST_URI,
             PushedAuthorizationRequest::parse(request),
-            |entropy, request| PushEndpoint { entropy, request },
-        )
+            |entropy, request| PushEndpoint {
+                entropy,
+                request,
+                proof,
+            },
+        );
+        self.stamp_dpop_nonce_if(step, request.dpop.map(|_| now))
     }
 }
 
 impl ClientWrite for PushEndpoint {
     fn client_auth(&mut self) -> &mut ClientAuthentication {
         &mut self.request.client_auth
+    }
+
+    fn proof(&mut self) -> Option<&mut ProvenKey> {
+        self.proof.as_deref_mut()
     }
 
     fn decide(
@@ -81,6 +107,18 @@ impl ClientWrite for PushEndpoint {
         client: &Arc<Client>,
     ) -> Result<(Vec<Write>, HttpResponse), ErrorResponse<TokenErrorCode>> {
         check(engine, client, &self.request)?;
+        // RFC 9449 §10.1: a proof binds the code as `dpop_jkt` does; both must name one key.
+        if let Some(proof) = &self.proof {
+            match &self.request.request.dpop_jkt {
+                Some(named) if *named != proof.jkt => {
+                    return Err(invalid_dpop(
+                        "dpop_jkt is not the thumbprint of the DPoP proof's key",
+                    ));
+                }
+                Some(_) => {}
+                None => self.request.request.dpop_jkt = Some(proof.jkt.clone()),
+            }
+        }
         let secret = self
             .entropy
             .primary_secret()

@@ -173,7 +173,12 @@ pub(crate) fn decide_client(
     metadata: &mut ClientMetadata,
 ) -> Result<Client, ErrorResponse<RegistrationErrorCode>> {
     let method = credentials.method();
-    if !engine.config().profile.client_auth_methods.contains(&method) {
+    if !engine
+        .config()
+        .profile
+        .client_auth_methods
+        .contains(&method)
+    {
         return Err(invalid_metadata(&format!(
             "token_endpoint_auth_method {} is not allowed here",
             method.as_str()

@@ -18,10 +18,7 @@
 
 use std::sync::Arc;
 
-use ostium_jose::{AlgorithmSet, DpopProofCheck};
-use ostium_messages::resource::same_target;
 use ostium_messages::token::{Grant, TokenRequest};
-use ostium_messages::values::JwkThumbprint;
 use ostium_messages::{ErrorResponse, HttpRequest, HttpResponse, TokenErrorCode};
 use ostium_pkce::verify_exchange;
 use ostium_rand::SecureRng;
@@ -32,6 +29,7 @@ use crate::Engine;
 use crate::authenticate::{Authenticating, Progress};
 use crate::client::{Client, GrantType};
 use crate::config::RefreshRotation;
+use crate::dpop::{ProvenKey, invalid_dpop};
 use crate::issue::{self, IdTokenBinding, server_error};
 use crate::records::{CodeRecord, DeviceRecord, DeviceStatus, GrantDetails, RefreshRecord};
 use crate::secret::{Entropy, GrantId, MintedSecret, SecretHash};
@@ -53,14 +51,6 @@ pub(crate) struct TokenFlow {
     user_claims: Option<Map<String, Value>>,
     /// The request's DPoP proof, checked (RFC 9449 §4.3): its key binds what is issued.
     dpop: Option<Box<ProvenKey>>,
-}
-
-/// A DPoP proof that checked out: the key it proves, and its `jti` to record once.
-struct ProvenKey {
-    jkt: JwkThumbprint,
-    jti: String,
-    accepted_until: OffsetDateTime,
-    recorded: bool,
 }
 
 enum Stage {
@@ -105,10 +95,6 @@ fn invalid_grant(text: &str) -> ErrorResponse<TokenErrorCode> {
     ErrorResponse::new(TokenErrorCode::InvalidGrant).with_description(text)
 }
 
-fn invalid_dpop(text: &str) -> ErrorResponse<TokenErrorCode> {
-    ErrorResponse::new(TokenErrorCode::InvalidDpopProof).with_description(text)
-}
-
 impl Engine {
     /// Handles a token endpoint request.
     ///
@@ -137,10 +123,12 @@ impl Engine {
             Err(error) => return self.token_error(&error),
         };
         let dpop = match request.dpop {
-            Some(proof) => match self.check_dpop_proof(proof, now) {
-                Ok(proven) => Some(Box::new(proven)),
-                Err(error) => return self.token_error(&error),
-            },
+            Some(proof) => {
+                match self.check_dpop_proof(proof, &self.config().endpoints.token, now) {
+                    Ok(proven) => Some(Box::new(proven)),
+                    Err(error) => return self.token_error(&error),
+                }
+            }
             None if self.config().profile.require_dpop => {
                 let refused = self.token_error(&invalid_dpop("a DPoP proof is required"));
                 return self.stamp_dpop_nonce(refused, now);
@@ -172,40 +160,6 @@ impl Engine {
             dpop,
         });
         flow.after_authentication(self, progress)
-    }
-
-    /// Checks a token request's DPoP proof (RFC 9449 §4.3): the JOSE checks, `htm` POST and
-    /// `htu` this token endpoint. Its `jti` is recorded later, once the client is known.
-    fn check_dpop_proof(
-        &self,
-        proof: &str,
-        now: OffsetDateTime,
-    ) -> Result<ProvenKey, ErrorResponse<TokenErrorCode>> {
-        let config = self.config();
-        if config.profile.dpop_algorithms.is_empty() {
-            return Err(invalid_dpop("DPoP is not offered"));
-        }
-        let proof = DpopProofCheck::new(AlgorithmSet::of(&config.profile.dpop_algorithms))
-            .verify(proof, now)
-            .map_err(|error| invalid_dpop(&error.to_string()))?;
-        if proof.htm != "POST" {
-            return Err(invalid_dpop("htm is not POST"));
-        }
-        if !same_target(&proof.htu, &config.endpoints.token) {
-            return Err(invalid_dpop("htu is not this token endpoint"));
-        }
-        // RFC 9449 §8: the server's nonce, when it demands one.
-        if let Some(why) = self.dpop_nonce_problem(proof.nonce.as_deref(), now) {
-            return Err(ErrorResponse::new(TokenErrorCode::UseDpopNonce).with_description(why));
-        }
-        let jkt = JwkThumbprint::parse(&proof.jkt)
-            .map_err(|_| server_error("the proof's key thumbprint is malformed"))?;
-        Ok(ProvenKey {
-            jkt,
-            jti: proof.jti,
-            accepted_until: proof.accepted_until,
-            recorded: false,
-        })
     }
 
     pub(crate) fn token_error(&self, error: &ErrorResponse<TokenErrorCode>) -> Step {
@@ -393,12 +347,7 @@ impl TokenFlow {
         };
         // RFC 9449 §11.1: a proof is single use; recorded once the client is authenticated.
         if let Some(proof) = self.dpop.as_mut().filter(|proof| !proof.recorded) {
-            proof.recorded = true;
-            let effect = Effect::ConsumeJti {
-                issuer: format!("dpop:{}", proof.jkt.as_str()),
-                jti: proof.jti.clone(),
-                expires_at: proof.accepted_until,
-            };
+            let effect = proof.record_jti();
             self.stage = Stage::RecordingDpopJti(client);
             return self.suspend(effect);
         }
