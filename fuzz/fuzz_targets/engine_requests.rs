@@ -1,4 +1,5 @@
-//! Drives the engine with arbitrary sequences of requests against one in-memory store.
+//! Drives the engine with arbitrary sequences of requests against one in-memory store, under
+//! the default profile or FAPI 2.0's, with DPoP nonces.
 //!
 //! Invariants: nothing panics; every redirect goes to a registered redirect URI (no open
 //! redirector, RFC 9700 §4.11); every token-endpoint error is RFC 6749 §5.2-shaped; a code, and
@@ -9,7 +10,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use ostium_engine::{
     Authentication, Client, ClientCredentials, Config, ConsentDecision, Driven, Engine, GrantType,
-    MemoryStore, Registration, SecretHash, SigningKeys, Subject,
+    MemoryStore, Profile, Registration, SecretHash, SigningKeys, Subject,
 };
 use ostium_jose::{Algorithm, DpopNonceSchedule, Jwk, Kid, Signer, SigningHeader};
 use ostium_messages::redirect_uri::RegisteredRedirectUri;
@@ -155,10 +156,17 @@ fn token_proof(jti: usize, iat: i64, nonce: Option<&str>) -> String {
         .unwrap()
 }
 
-fn setup() -> (Engine, MemoryStore) {
+/// The engine under the default profile, or under FAPI 2.0's (`fapi`).
+fn setup(fapi: bool) -> (Engine, MemoryStore) {
     let keys = SigningKeys::new(key().clone(), Algorithm::Es256, &[]).unwrap();
+    let profile = if fapi {
+        Profile::fapi2()
+    } else {
+        Profile::oauth21()
+    };
     let engine = Engine::new(
         Config::new(Issuer::parse("https://op.example").unwrap(), keys)
+            .with_profile(profile)
             .with_registration(Registration::open(
                 "https://op.example/register",
                 Scope::parse("openid profile").unwrap(),
@@ -237,8 +245,9 @@ mod serde_json_like {
     }
 }
 
-fuzz_target!(|ops: Vec<Op>| {
-    let (engine, store) = setup();
+fuzz_target!(|input: (bool, Vec<Op>)| {
+    let (fapi, ops) = input;
+    let (engine, store) = setup(fapi);
     let mut clock = FixedClock::default();
     let mut rng = SeededRng::new(9);
     let mut issued: Vec<(String, CodeVerifier, bool)> = Vec::new();
