@@ -119,18 +119,6 @@ fn refresh_public(h: &mut Harness, refresh_token: &str, proof: Option<&str>) -> 
     )
 }
 
-fn userinfo(h: &Harness, scheme: &str, token: &str, proof: Option<&str>) -> HttpResponse {
-    let header = format!("{scheme} {token}");
-    let mut request = HttpRequest {
-        method: "GET",
-        ..HttpRequest::get("")
-    }
-    .with_authorization(&header);
-    request.dpop = proof;
-    let step = h.engine.userinfo(&request, h.clock.now());
-    h.engine.drive(step, &h.store).into_response().unwrap()
-}
-
 #[test]
 fn a_public_clients_tokens_are_bound_to_its_dpop_key() {
     let mut h = harness();
@@ -154,7 +142,7 @@ fn a_public_clients_tokens_are_bound_to_its_dpop_key() {
     assert_eq!(introspection["cnf"]["jkt"], jkt(&key));
 
     // UserInfo: a bound token is refused as Bearer, accepted with a proof of its key, once.
-    let as_bearer = userinfo(&h, "Bearer", &access, None);
+    let as_bearer = userinfo_with(&h, "Bearer", &access, None);
     assert_eq!(as_bearer.status(), 401);
     assert!(
         as_bearer
@@ -163,10 +151,10 @@ fn a_public_clients_tokens_are_bound_to_its_dpop_key() {
             .contains("invalid_token")
     );
     let proof = userinfo_proof(&h, &key, &access);
-    let ok = userinfo(&h, "DPoP", &access, Some(&proof));
+    let ok = userinfo_with(&h, "DPoP", &access, Some(&proof));
     assert_eq!(ok.status(), 200, "{:?}", ok.header("www-authenticate"));
     assert_eq!(json(&ok)["sub"], "alice");
-    let replayed = userinfo(&h, "DPoP", &access, Some(&proof));
+    let replayed = userinfo_with(&h, "DPoP", &access, Some(&proof));
     assert_eq!(replayed.status(), 401);
     assert!(
         replayed
@@ -174,16 +162,16 @@ fn a_public_clients_tokens_are_bound_to_its_dpop_key() {
             .unwrap()
             .starts_with("DPoP")
     );
-    let other_key = userinfo(
+    let other_key = userinfo_with(
         &h,
         "DPoP",
         &access,
         Some(&userinfo_proof(&h, &dpop_key(12), &access)),
     );
     assert_eq!(other_key.status(), 401);
-    let no_proof = userinfo(&h, "DPoP", &access, None);
+    let no_proof = userinfo_with(&h, "DPoP", &access, None);
     assert_eq!(no_proof.status(), 401);
-    let wrong_ath = userinfo(
+    let wrong_ath = userinfo_with(
         &h,
         "DPoP",
         &access,
@@ -221,10 +209,13 @@ fn a_bearer_token_is_not_a_dpop_token() {
     let body = json(&redeem_public(&mut h, &code, &pending, None));
     assert_eq!(body["token_type"], "Bearer");
     let access = body["access_token"].as_str().unwrap();
-    assert_eq!(userinfo(&h, "Bearer", access, None).status(), 200);
+    assert_eq!(userinfo_with(&h, "Bearer", access, None).status(), 200);
     // Presenting an unbound token as DPoP is refused (RFC 9449 §7.1).
     let proof = userinfo_proof(&h, &dpop_key(11), access);
-    assert_eq!(userinfo(&h, "DPoP", access, Some(&proof)).status(), 401);
+    assert_eq!(
+        userinfo_with(&h, "DPoP", access, Some(&proof)).status(),
+        401
+    );
 }
 
 /// A drawing-app code requested with `dpop_jkt` (RFC 9449 §10).
@@ -378,7 +369,7 @@ fn dpop_nonces_are_demanded_at_the_token_endpoint_and_userinfo() {
     let refresh = body["refresh_token"].as_str().unwrap().to_owned();
 
     // UserInfo: 401 with a DPoP challenge first, then the claims.
-    let without = userinfo(
+    let without = userinfo_with(
         &h,
         "DPoP",
         &access,
@@ -396,7 +387,7 @@ fn dpop_nonces_are_demanded_at_the_token_endpoint_and_userinfo() {
         access.as_bytes(),
     ));
     let claims = json!({"htm": "GET", "htu": USERINFO_ENDPOINT, "ath": ath, "nonce": nonce});
-    let with = userinfo(
+    let with = userinfo_with(
         &h,
         "DPoP",
         &access,
@@ -446,7 +437,7 @@ fn dpop_nonces_leave_bearer_requests_alone() {
     assert_eq!(json(&bearer)["token_type"], "Bearer");
     assert_eq!(bearer.header("dpop-nonce"), None);
     let access = json(&bearer)["access_token"].as_str().unwrap().to_owned();
-    let claims = userinfo(&h, "Bearer", &access, None);
+    let claims = userinfo_with(&h, "Bearer", &access, None);
     assert_eq!(claims.status(), 200);
     assert_eq!(claims.header("dpop-nonce"), None);
 
@@ -502,9 +493,12 @@ fn confidential_clients_get_dpop_access_tokens_and_jwt_tokens_carry_cnf() {
     assert_eq!(body["token_type"], "DPoP");
     let access = body["access_token"].as_str().unwrap();
     assert_eq!(jwt_claims(access)["cnf"]["jkt"], jkt(&key));
-    assert_eq!(userinfo(&h, "Bearer", access, None).status(), 401);
+    assert_eq!(userinfo_with(&h, "Bearer", access, None).status(), 401);
     let proof = userinfo_proof(&h, &key, access);
-    assert_eq!(userinfo(&h, "DPoP", access, Some(&proof)).status(), 200);
+    assert_eq!(
+        userinfo_with(&h, "DPoP", access, Some(&proof)).status(),
+        200
+    );
     // A confidential client's refresh token is bound to its authentication, not to the key.
     let refreshed = token_request(
         &mut h,

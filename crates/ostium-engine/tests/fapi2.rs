@@ -78,23 +78,6 @@ fn by_reference(client: &str, request_uri: &str) -> String {
     Params::from_iter([("client_id", client), ("request_uri", request_uri)]).encode()
 }
 
-/// The parameters of a redirect, from its query or its fragment.
-fn location_params(response: &HttpResponse) -> Params {
-    assert_eq!(
-        response.status(),
-        303,
-        "expected a redirect, got {} {:?}",
-        response.status(),
-        String::from_utf8_lossy(response.body())
-    );
-    let location = response.header("location").unwrap();
-    let parameters = location
-        .split_once(['?', '#'])
-        .map(|(_, p)| p)
-        .unwrap_or_default();
-    Params::parse_query(parameters).unwrap()
-}
-
 /// An error page: 400, no redirect, and `text` in the page.
 fn assert_error_page(response: &HttpResponse, text: &str) {
     assert_eq!(response.status(), 400, "{:?}", response.header("location"));
@@ -300,16 +283,7 @@ impl Fapi {
     fn code(&mut self, scope: &str, extra: &[(&str, &str)]) -> (String, Pending) {
         let (request_uri, pending) = self.pushed(scope, extra);
         let response = self.h.approve(&by_reference(FAPI_APP, &request_uri));
-        let callback = location_params(&response);
-        assert_eq!(
-            callback.single("state").unwrap(),
-            Some(pending.state.as_str())
-        );
-        assert_eq!(callback.single("iss").unwrap(), Some(ISSUER));
-        (
-            callback.single("code").unwrap().unwrap().to_owned(),
-            pending,
-        )
+        (checked_code(&response, &pending), pending)
     }
 
     /// A token request: `form`, plus `assertion` as a client assertion, and `proof` as `DPoP`.
@@ -366,19 +340,7 @@ impl Fapi {
     }
 
     fn userinfo(&self, scheme: &str, access_token: &str, proof: Option<&str>) -> HttpResponse {
-        let header = format!("{scheme} {access_token}");
-        let mut request = HttpRequest {
-            method: "GET",
-            ..HttpRequest::get("")
-        }
-        .with_authorization(&header);
-        request.dpop = proof;
-        let step = self.h.engine.userinfo(&request, self.h.clock.now());
-        self.h
-            .engine
-            .drive(step, &self.h.store)
-            .into_response()
-            .unwrap()
+        userinfo_with(&self.h, scheme, access_token, proof)
     }
 
     /// Introspects `token` as the FAPI client (its own tokens), with a fresh assertion.
@@ -461,7 +423,7 @@ fn fapi2_a_complete_flow() {
             .unwrap()
             .starts_with(&format!("{FAPI_REDIRECT}?"))
     );
-    let callback = location_params(&redirect);
+    let callback = redirect_params(&redirect);
     assert_eq!(
         callback.single("state").unwrap(),
         Some(pending.state.as_str())
@@ -614,7 +576,7 @@ fn fapi2_5_3_2_1_3_public_clients_are_refused() {
     let Driven::Respond(response) = f.h.authorize(&query, Some(&session)) else {
         panic!("an answer expected")
     };
-    let callback = location_params(&response);
+    let callback = redirect_params(&response);
     assert_eq!(
         callback.single("error").unwrap(),
         Some("unauthorized_client")
@@ -1141,7 +1103,7 @@ fn fapi2_5_3_2_2_1_only_response_type_code() {
         let Driven::Respond(response) = f.h.authorize(&query, Some(&session)) else {
             panic!("an answer expected")
         };
-        let callback = location_params(&response);
+        let callback = redirect_params(&response);
         assert_eq!(
             callback.single("error").unwrap(),
             Some("unsupported_response_type"),
@@ -1163,7 +1125,7 @@ fn fapi2_5_3_2_2_3_requests_must_be_pushed() {
     let Driven::Respond(response) = f.h.authorize(&query, Some(&session)) else {
         panic!("an answer expected")
     };
-    let callback = location_params(&response);
+    let callback = redirect_params(&response);
     assert_eq!(callback.single("error").unwrap(), Some("invalid_request"));
     assert_eq!(callback.single("code").unwrap(), None);
     assert_eq!(
@@ -1322,7 +1284,7 @@ fn fapi2_5_3_2_2_7_iss_is_returned() {
     let mut f = Fapi::new();
     let (request_uri, pending) = f.pushed("openid", &[]);
     let response = f.h.approve(&by_reference(FAPI_APP, &request_uri));
-    let callback = location_params(&response);
+    let callback = redirect_params(&response);
     assert_eq!(callback.single("iss").unwrap(), Some(ISSUER));
     assert!(callback.single("code").unwrap().is_some());
 
@@ -1346,7 +1308,7 @@ fn fapi2_5_3_2_2_7_iss_is_returned() {
     let Driven::Respond(denied) = f.h.engine.drive(step, &f.h.store) else {
         panic!("redirect expected")
     };
-    let callback = location_params(&denied);
+    let callback = redirect_params(&denied);
     assert_eq!(callback.single("error").unwrap(), Some("access_denied"));
     assert_eq!(callback.single("iss").unwrap(), Some(ISSUER));
     assert_eq!(

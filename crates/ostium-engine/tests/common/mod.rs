@@ -247,16 +247,7 @@ impl Harness {
     pub fn code_for(&mut self, client: &str, redirect: &str, scope: &str) -> (String, Pending) {
         let (query, pending) = self.authorization_query(client, redirect, scope, &[], true);
         let response = self.approve(&query);
-        let callback = redirect_params(&response);
-        assert_eq!(
-            callback.single("state").unwrap(),
-            Some(pending.state.as_str())
-        );
-        assert_eq!(callback.single("iss").unwrap(), Some(ISSUER));
-        (
-            callback.single("code").unwrap().unwrap().to_owned(),
-            pending,
-        )
+        (checked_code(&response, &pending), pending)
     }
 
     pub fn token(&mut self, form: &[(&str, &str)], authorization: Option<&str>) -> HttpResponse {
@@ -343,8 +334,37 @@ pub fn redirect_params(response: &HttpResponse) -> Params {
         String::from_utf8_lossy(response.body())
     );
     let location = response.header("location").unwrap();
-    let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
-    Params::parse_query(query).unwrap()
+    let parameters = location
+        .split_once(['?', '#'])
+        .map(|(_, p)| p)
+        .unwrap_or_default();
+    Params::parse_query(parameters).unwrap()
+}
+
+/// The code of a successful authorization redirect, after checking that it echoes the
+/// request's `state` and names this issuer (RFC 9207).
+pub fn checked_code(response: &HttpResponse, pending: &Pending) -> String {
+    let callback = redirect_params(response);
+    assert_eq!(
+        callback.single("state").unwrap(),
+        Some(pending.state.as_str())
+    );
+    assert_eq!(callback.single("iss").unwrap(), Some(ISSUER));
+    callback.single("code").unwrap().unwrap().to_owned()
+}
+
+/// A UserInfo GET with `Authorization: {scheme} {access_token}` and, if given, a DPoP proof.
+pub fn userinfo_with(
+    h: &Harness,
+    scheme: &str,
+    access_token: &str,
+    proof: Option<&str>,
+) -> HttpResponse {
+    let header = format!("{scheme} {access_token}");
+    let mut request = HttpRequest::get("").with_authorization(&header);
+    request.dpop = proof;
+    let step = h.engine.userinfo(&request, h.clock.now());
+    h.engine.drive(step, &h.store).into_response().unwrap()
 }
 
 /// The `code` a successful authorization redirect delivers.
