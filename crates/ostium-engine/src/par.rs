@@ -155,12 +155,17 @@ fn check(
             "client_id is not the authenticated client",
         ));
     }
-    if request.response_type != Some(ResponseType::CODE)
-        || !client.may_use(GrantType::AuthorizationCode)
-    {
+    // RFC 9126 §2.3: the authorization endpoint's error codes (RFC 6749 §4.1.2.1).
+    if request.response_type != Some(ResponseType::CODE) {
+        return Err(invalid(
+            TokenErrorCode::UnsupportedResponseType,
+            "only response_type=code is supported",
+        ));
+    }
+    if !client.may_use(GrantType::AuthorizationCode) {
         return Err(invalid(
             TokenErrorCode::UnauthorizedClient,
-            "only the code flow can be pushed",
+            "the client may not use the code flow",
         ));
     }
     let openid = request.scope.as_ref().is_some_and(|s| s.contains("openid"));

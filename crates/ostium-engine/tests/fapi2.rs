@@ -1096,8 +1096,7 @@ fn fapi2_5_3_2_2_1_only_response_type_code() {
         );
         assert!(query.contains("response_type=") && !query.contains("response_type=code&"));
         let pushed = f.push(&query);
-        // The engine answers `unauthorized_client` ("only the code flow can be pushed").
-        assert_error(&pushed, 400, "unauthorized_client");
+        assert_error(&pushed, 400, "unsupported_response_type");
         assert!(json(&pushed).get("request_uri").is_none());
 
         let Driven::Respond(response) = f.h.authorize(&query, Some(&session)) else {

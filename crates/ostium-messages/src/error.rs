@@ -206,6 +206,9 @@ error_codes! {
         InvalidGrant = "invalid_grant" => 400,
         /// The client may not use this grant type (RFC 6749 §5.2).
         UnauthorizedClient = "unauthorized_client" => 400,
+        /// A pushed authorization request's `response_type` is not supported (RFC 9126 §2.3,
+        /// by reference to RFC 6749 §4.1.2.1).
+        UnsupportedResponseType = "unsupported_response_type" => 400,
         /// The grant type is not supported (RFC 6749 §5.2).
         UnsupportedGrantType = "unsupported_grant_type" => 400,
         /// The scope is invalid or exceeds the grant (RFC 6749 §5.2).
