@@ -12,7 +12,7 @@ use ostium_engine::{
     Authentication, Client, ClientCredentials, Config, ConsentDecision, Driven, Engine, GrantType,
     MemoryStore, Profile, Registration, SecretHash, SigningKeys, Subject,
 };
-use ostium_jose::{Algorithm, DpopNonceSchedule, Jwk, Kid, Signer, SigningHeader};
+use ostium_jose::{Algorithm, DpopNonceSchedule, Jwk, JwkSet, Kid, Signer, SigningHeader};
 use ostium_messages::redirect_uri::RegisteredRedirectUri;
 use ostium_messages::values::{ClientId, Issuer};
 use ostium_messages::{HttpRequest, HttpResponse, Params};
@@ -67,10 +67,13 @@ enum Op {
     Introspect {
         body: String,
     },
-    /// Push an authorization request (RFC 9126), free-form or well-formed.
+    /// Push an authorization request (RFC 9126), free-form or well-formed; as `conf` (HTTP
+    /// Basic), or as `signer` with a client assertion whose `aud` is one of four variants and,
+    /// optionally, a valid DPoP proof carrying the current nonce (`true`) or a fuzzed one.
     Push {
         body: String,
         valid: bool,
+        signed: Option<(u8, Option<(bool, Option<String>)>)>,
     },
     /// Use a pushed request by reference.
     ByReference {
@@ -131,9 +134,9 @@ fn nonce_schedule() -> DpopNonceSchedule {
     DpopNonceSchedule::new(&[3; 32], time::Duration::minutes(1))
 }
 
-/// A valid proof for the token endpoint at `iat`, with `nonce` (kept to base64url characters,
-/// so that it needs no JSON escape).
-fn token_proof(jti: usize, iat: i64, nonce: Option<&str>) -> String {
+/// A valid proof for `htu` at `iat`, with `nonce` (kept to base64url characters, so that it
+/// needs no JSON escape).
+fn proof_for(htu: &str, jti: usize, iat: i64, nonce: Option<&str>) -> String {
     let nonce = nonce
         .map(|n| {
             let kept: String = n
@@ -144,13 +147,48 @@ fn token_proof(jti: usize, iat: i64, nonce: Option<&str>) -> String {
         })
         .unwrap_or_default();
     let claims = format!(
-        r#"{{"jti":"j{jti}","iat":{iat},"htm":"POST","htu":"https://op.example/token"{nonce}}}"#
+        r#"{{"jti":"j{jti}","iat":{iat},"htm":"POST","htu":"{htu}"{nonce}}}"#
     );
     let header = SigningHeader::new(Algorithm::Es256)
         .typ("dpop+jwt")
         .embed_public_key(dpop_key())
         .unwrap();
     Signer::new(dpop_key(), &header)
+        .unwrap()
+        .sign(claims.as_bytes())
+        .unwrap()
+}
+
+const ISSUER: &str = "https://op.example";
+const TOKEN: &str = "https://op.example/token";
+const PAR: &str = "https://op.example/par";
+
+/// The key of `signer`, the `private_key_jwt` client.
+fn signer_key() -> &'static Jwk {
+    static KEY: OnceLock<Jwk> = OnceLock::new();
+    KEY.get_or_init(|| {
+        Jwk::generate(Algorithm::Es256, &mut SeededRng::new(3))
+            .and_then(|key| Ok(key.with_kid(Kid::new("signer-key")?)))
+            .unwrap()
+    })
+}
+
+/// `signer`'s client assertion with the `aud` of `variant` (only the first is the issuer as a
+/// string, FAPI 2.0's one rule).
+fn assertion(variant: u8, jti: usize, now: i64) -> String {
+    let aud = [
+        format!(r#""{ISSUER}""#),
+        format!(r#"["{ISSUER}"]"#),
+        format!(r#""{TOKEN}""#),
+        format!(r#""{PAR}""#),
+    ];
+    let aud = &aud[usize::from(variant) % aud.len()];
+    let claims = format!(
+        r#"{{"iss":"signer","sub":"signer","aud":{aud},"iat":{now},"exp":{},"jti":"a{jti}"}}"#,
+        now + 60
+    );
+    let header = SigningHeader::new(Algorithm::Es256).kid(Kid::new("signer-key").unwrap());
+    Signer::new(signer_key(), &header)
         .unwrap()
         .sign(claims.as_bytes())
         .unwrap()
@@ -165,7 +203,7 @@ fn setup(fapi: bool) -> (Engine, MemoryStore) {
         Profile::oauth21()
     };
     let engine = Engine::new(
-        Config::new(Issuer::parse("https://op.example").unwrap(), keys)
+        Config::new(Issuer::parse(ISSUER).unwrap(), keys)
             .with_profile(profile)
             .with_registration(Registration::open(
                 "https://op.example/register",
@@ -199,8 +237,8 @@ fn setup(fapi: bool) -> (Engine, MemoryStore) {
             Client::confidential(
                 ClientId::parse("conf").unwrap(),
                 ClientCredentials::SecretBasic(SecretHash::of("secret-0123456789abcdefghij")),
-                redirects,
-                scope,
+                redirects.clone(),
+                scope.clone(),
             )
             .with_grant_types(vec![
                 GrantType::AuthorizationCode,
@@ -208,6 +246,15 @@ fn setup(fapi: bool) -> (Engine, MemoryStore) {
                 GrantType::ClientCredentials,
             ]),
         )
+        .unwrap();
+    let keys = JwkSet::from_keys(vec![signer_key().to_public().unwrap()]).unwrap();
+    store
+        .register(Client::confidential(
+            ClientId::parse("signer").unwrap(),
+            ClientCredentials::PrivateKeyJwt(Box::new(keys)),
+            redirects,
+            scope,
+        ))
         .unwrap();
     (engine, store)
 }
@@ -357,7 +404,8 @@ fuzz_target!(|input: (bool, Vec<Op>)| {
                     };
                     let accepted = nonce.as_deref().is_some_and(|n| schedule.accepts(n, now));
                     proofs += 1;
-                    (token_proof(proofs, now.unix_timestamp(), nonce.as_deref()), accepted)
+                    let proof = proof_for(TOKEN, proofs, now.unix_timestamp(), nonce.as_deref());
+                    (proof, accepted)
                 });
                 request.dpop = proof.as_ref().map(|(proof, _)| proof.as_str());
                 let step = engine.token(&request, now, &mut rng);
@@ -398,12 +446,18 @@ fuzz_target!(|input: (bool, Vec<Op>)| {
                 let step = engine.introspect(&request, now);
                 let _ = engine.drive(step, &store);
             }
-            Op::Push { body, valid } => {
+            Op::Push {
+                body,
+                valid,
+                signed,
+            } => {
+                let as_signer = signed.is_some();
+                let client = if as_signer { "signer" } else { "conf" };
                 let body = if valid {
                     let verifier = CodeVerifier::generate(&mut rng).unwrap();
                     let mut params = Params::new();
                     params.push("response_type", "code");
-                    params.push("client_id", "conf");
+                    params.push("client_id", client);
                     params.push("redirect_uri", REDIRECTS[0]);
                     params.push("scope", "openid");
                     params.push("code_challenge", CodeChallenge::s256(&verifier).as_str());
@@ -412,12 +466,54 @@ fuzz_target!(|input: (bool, Vec<Op>)| {
                 } else {
                     body
                 };
-                let request =
-                    HttpRequest::form_post(body.as_bytes()).with_authorization(CONF_BASIC);
+                let schedule = nonce_schedule();
+                let mut issuer_string = true;
+                let mut nonce_accepted = true;
+                let mut proof = None;
+                let body = match signed {
+                    None => body,
+                    Some((variant, dpop)) => {
+                        proofs += 1;
+                        issuer_string = variant % 4 == 0;
+                        if let Some((current, nonce)) = dpop {
+                            let nonce = if current {
+                                Some(schedule.current(now))
+                            } else {
+                                nonce
+                            };
+                            nonce_accepted =
+                                nonce.as_deref().is_some_and(|n| schedule.accepts(n, now));
+                            proof = Some(proof_for(
+                                PAR,
+                                proofs,
+                                now.unix_timestamp(),
+                                nonce.as_deref(),
+                            ));
+                        }
+                        let mut params = Params::new();
+                        params.push(
+                            "client_assertion_type",
+                            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                        );
+                        params.push(
+                            "client_assertion",
+                            &assertion(variant, proofs, now.unix_timestamp()),
+                        );
+                        format!("{}&{body}", params.encode())
+                    }
+                };
+                let mut request = HttpRequest::form_post(body.as_bytes());
+                if !as_signer {
+                    request = request.with_authorization(CONF_BASIC);
+                }
+                request.dpop = proof.as_deref();
                 let step = engine.pushed_authorization(&request, now, &mut rng);
                 if let Some(response) = engine.drive(step, &store).into_response() {
                     check_token_response(&response);
                     if response.status() == 201 {
+                        // FAPI 2.0 §5.3.2.1 item 8; RFC 9449 §8.
+                        assert!(!fapi || issuer_string, "an assertion aud other than the issuer");
+                        assert!(nonce_accepted, "a PAR proof without an accepted nonce");
                         let text = String::from_utf8_lossy(response.body()).to_string();
                         if let Some(uri) = text
                             .split('"')
