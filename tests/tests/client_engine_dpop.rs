@@ -278,8 +278,7 @@ fn sign_in() -> SignedIn {
     let issued = provider.serve(&with_nonce, now);
     assert_eq!(issued.status(), 200, "{:?}", body(&issued));
     assert_eq!(body(&issued)["token_type"], "DPoP");
-    // Every answer to a DPoP request carries the current nonce; the client does not read it
-    // from a success, so it is checked on the response itself.
+    // Every answer to a DPoP request carries the current nonce, and the client keeps it.
     assert_eq!(issued.header("dpop-nonce"), Some(nonce.as_str()));
     let step = client
         .code_exchange_response(&authorized, &issued, Some(&jwks), now)
@@ -288,6 +287,7 @@ fn sign_in() -> SignedIn {
         panic!("expected tokens, got {step:?}");
     };
     assert_eq!(tokens.token_type, TokenType::DPoP);
+    assert_eq!(tokens.dpop_nonce.as_deref(), Some(nonce.as_str()));
     assert!(tokens.refresh_token.is_some(), "offline_access was granted");
     let id_token = tokens.id_token.as_ref().expect("a validated ID token");
     assert_eq!(id_token.subject(), ALICE);
@@ -416,6 +416,7 @@ fn the_client_follows_the_engines_dpop_nonces_through_sign_in_userinfo_and_refre
         panic!("expected tokens, got {step:?}");
     };
     assert_eq!(renewed.token_type, TokenType::DPoP);
+    assert_eq!(renewed.dpop_nonce.as_deref(), Some(newer.as_str()));
     assert_ne!(renewed.access_token, tokens.access_token);
     assert_ne!(renewed.refresh_token, tokens.refresh_token);
     let renewed_id = renewed.id_token.as_ref().unwrap();

@@ -143,8 +143,9 @@ impl OutboundRequest {
     /// Adds a `DPoP` header with a proof for this request's method and URL (RFC 9449 §4.1):
     /// pass the access token for a resource request (`ath`, §7.1) and the server's latest
     /// `DPoP-Nonce`, if it sent one (§8, §9). A server may send a new nonce with any answer,
-    /// successes included (§8.2): keep the latest per server, read with
-    /// `response.header(header::DPOP_NONCE)` (`ostium_messages::response::header`); an error
+    /// successes included (§8.2): keep the latest per server. Token responses hand it over in
+    /// [`TokenSet::dpop_nonce`](crate::TokenSet::dpop_nonce); from any other response read
+    /// `response.header(header::DPOP_NONCE)` (`ostium_messages::response::header`). An error
     /// demanding one comes back as a `RetryWithDpopNonce` step.
     ///
     /// # Errors

@@ -42,6 +42,10 @@ pub struct TokenSet {
     pub id_token: Option<IdToken>,
     /// The granted `authorization_details` (RFC 9396 §7).
     pub authorization_details: Option<AuthorizationDetails>,
+    /// The `DPoP-Nonce` the server sent with these tokens (RFC 9449 §8.2): the nonce for the
+    /// next proof to this server. `None` when the response named none (a refresh does not
+    /// carry an older one over: it may have gone stale).
+    pub dpop_nonce: Option<String>,
 }
 
 impl fmt::Debug for TokenSet {
@@ -54,6 +58,7 @@ impl fmt::Debug for TokenSet {
             .field("scope", &self.scope)
             .field("id_token", &self.id_token)
             .field("authorization_details", &self.authorization_details)
+            .field("dpop_nonce", &self.dpop_nonce)
             .finish()
     }
 }
@@ -328,6 +333,7 @@ impl Client {
             scope: parsed.scope.or(requested_scope),
             id_token: id_token.or(previous_id_token),
             authorization_details: parsed.authorization_details,
+            dpop_nonce: response.header(header::DPOP_NONCE).map(str::to_owned),
         }))
     }
 
